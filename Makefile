@@ -1,0 +1,112 @@
+# SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+# sockaccel: `make` builds everything into build/. V=1 for verbose.
+# New BPF objects (bpf/*.bpf.c), ctl commands (ctl/*.c) and tools (tools/*.c)
+# are picked up by the wildcards below.
+
+OUTPUT ?= build
+PREFIX ?= /usr/local
+DESTDIR ?=
+CLANG ?= clang
+BPFTOOL ?= bpftool
+CC ?= cc
+ARCH := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/' -e 's/ppc64le/powerpc/' -e 's/s390x/s390/')
+
+LIBBPF_CFLAGS := $(shell pkg-config --cflags libbpf 2>/dev/null)
+LIBBPF_LIBS := $(or $(shell pkg-config --libs libbpf 2>/dev/null),-lbpf) -lelf -lz
+CFLAGS ?= -O2 -g -Wall -Wextra -Wno-unused-parameter -Wno-format-truncation
+CFLAGS += $(LIBBPF_CFLAGS) -I$(OUTPUT) -Ibpf -Ilib
+BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -I$(OUTPUT) -Ibpf \
+	$(shell $(CLANG) -v -E - </dev/null 2>&1 | sed -n '/<...> search starts here:/,/End of search list./{ s| \(/.*\)|-idirafter \1|p }')
+
+BPF_SRCS := $(wildcard bpf/*.bpf.c)
+BPF_OBJS := $(patsubst bpf/%.bpf.c,$(OUTPUT)/%.bpf.o,$(BPF_SRCS))
+SKELS := $(patsubst bpf/%.bpf.c,$(OUTPUT)/%.skel.h,$(BPF_SRCS))
+BPF_HDRS := $(wildcard bpf/*.h bpf/lib/*.h)
+
+LIB_OBJS := $(patsubst lib/%.c,$(OUTPUT)/lib/%.o,$(wildcard lib/*.c))
+LOADER_OBJS := $(patsubst loader/%.c,$(OUTPUT)/loader/%.o,$(wildcard loader/*.c))
+CTL_OBJS := $(patsubst ctl/%.c,$(OUTPUT)/ctl/%.o,$(wildcard ctl/*.c))
+TOOLS := $(patsubst tools/%.c,$(OUTPUT)/%,$(wildcard tools/*.c))
+TOOLS_LIBS ?= $(shell pkg-config --libs liburing 2>/dev/null)
+
+BINS := $(OUTPUT)/sockaccel-loader $(OUTPUT)/sockaccelctl
+
+ifeq ($(V),1)
+Q =
+msg =
+else
+Q = @
+msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
+endif
+
+.PHONY: all clean deps test demo bench install uninstall
+all: $(BINS) $(TOOLS)
+
+$(OUTPUT) $(OUTPUT)/lib $(OUTPUT)/loader $(OUTPUT)/ctl:
+	$(Q)mkdir -p $@
+
+$(OUTPUT)/vmlinux.h: | $(OUTPUT)
+	$(call msg,BTF,$@)
+	$(Q)$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > $@.tmp && mv $@.tmp $@
+
+$(OUTPUT)/%.bpf.o: bpf/%.bpf.c $(BPF_HDRS) $(OUTPUT)/vmlinux.h | $(OUTPUT)
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) $(EXTRA_BPF_CFLAGS) -c $< -o $@
+
+$(OUTPUT)/%.skel.h: $(OUTPUT)/%.bpf.o
+	$(call msg,GEN-SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name $(subst -,_,$*)_bpf > $@.tmp && mv $@.tmp $@
+
+$(OUTPUT)/lib/%.o: lib/%.c $(wildcard lib/*.h) bpf/sockaccel.h | $(OUTPUT)/lib
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+
+$(OUTPUT)/loader/%.o: loader/%.c $(wildcard loader/*.h lib/*.h) $(SKELS) | $(OUTPUT)/loader
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+
+$(OUTPUT)/ctl/%.o: ctl/%.c $(wildcard ctl/*.h lib/*.h bpf/*.h) $(SKELS) | $(OUTPUT)/ctl
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+
+$(OUTPUT)/sockaccel-loader: $(LOADER_OBJS) $(LIB_OBJS)
+	$(call msg,BINARY,$@)
+	$(Q)$(CC) $(CFLAGS) $^ $(LIBBPF_LIBS) -o $@
+
+$(OUTPUT)/sockaccelctl: $(CTL_OBJS) $(LIB_OBJS)
+	$(call msg,BINARY,$@)
+	$(Q)$(CC) $(CFLAGS) $^ $(LIBBPF_LIBS) -lm -o $@
+
+$(OUTPUT)/%: tools/%.c $(wildcard tools/*.h) | $(OUTPUT)
+	$(call msg,TOOL,$@)
+	$(Q)$(CC) $(CFLAGS) $< -o $@ $(TOOLS_LIBS) -lpthread -lm
+
+# Debian packages the build, tests, demo and bench need (installed when missing).
+DEB_PKGS := clang llvm libbpf-dev bpftool iproute2 iperf3 cgroup-tools libcgroup-dev \
+	libelf-dev zlib1g-dev pkg-config jq gcc make util-linux procps
+deps:
+	@./scripts/deps.sh $(DEB_PKGS)
+
+test: deps
+	$(MAKE) all
+	./tests/netns/run.sh $(TESTS)
+
+demo: deps
+	$(MAKE) all
+	./scripts/demo.sh
+
+install: $(BINS)
+	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/share/doc/sockaccel
+	install -m 0755 $(BINS) $(DESTDIR)$(PREFIX)/sbin/
+	install -m 0644 README.md docs/*.md $(DESTDIR)$(PREFIX)/share/doc/sockaccel/
+
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/sbin/sockaccel-loader $(DESTDIR)$(PREFIX)/sbin/sockaccelctl
+	rm -rf $(DESTDIR)$(PREFIX)/share/doc/sockaccel
+
+clean:
+	$(call msg,CLEAN)
+	$(Q)rm -rf $(OUTPUT)
+
+.DELETE_ON_ERROR:
+.SECONDARY:

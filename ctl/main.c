@@ -1,0 +1,164 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* sockaccelctl: inspect and control sockaccel (bpftool-style OBJECT/COMMAND dispatch). */
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include <bpf/libbpf.h>
+#include "checks.h"
+#include "ctl.h"
+#include "output.h"
+
+struct sa_pins ctl_pins = { .dir = SA_DEFAULT_PIN_DIR, .lock_fd = -1 };
+bool pretty_output;
+
+static int do_help(int argc, char **argv);
+
+struct cmd {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+};
+
+static const struct cmd cmds[] = {
+	{ "status", do_status },
+	{ "stats", do_stats },
+	{ "conns", do_conns },
+	{ "detach", do_detach },
+	{ "teardown", do_teardown },
+	/* latency: one line, added with ctl/latency.c */
+	{ "help", do_help },
+};
+
+bool is_prefix(const char *pfx, const char *str)
+{
+	return *pfx && !strncmp(str, pfx, strlen(pfx));
+}
+
+int ctl_usage_err(const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	p_err("%s (see `sockaccelctl help`)", msg);
+	return EXIT_USAGE;
+}
+
+bool ctl_require_loaded(void)
+{
+	const char *missing = NULL;
+	char err[512];
+
+	if (sa_check_privileges(err, sizeof(err))) {
+		p_err("%s", err);
+		return false;
+	}
+	if (access(ctl_pins.dir, F_OK)) {
+		p_err("nothing loaded: %s does not exist (run sockaccel-loader first)", ctl_pins.dir);
+		return false;
+	}
+	if (!sa_pins_complete(&ctl_pins, &missing)) {
+		p_err("sockaccel at %s is incomplete (missing pin %s); `sockaccelctl teardown` removes the rest",
+		      ctl_pins.dir, missing);
+		return false;
+	}
+	return true;
+}
+
+static int do_help(int argc, char **argv)
+{
+	if (json_output) {
+		p_err("help has no JSON output");
+		return EXIT_USAGE;
+	}
+	printf(
+"Usage: sockaccelctl [OPTIONS] COMMAND [ARGS]\n"
+"\n"
+"Inspect and control sockaccel (load it with sockaccel-loader).\n"
+"\n"
+"COMMANDS (any unique prefix works):\n"
+"    status                 loaded or not, program ids, attached cgroups, map use\n"
+"    stats [-i SEC] [-c N]  counters summed over CPUs; -i: per-interval rates,\n"
+"                           -c: stop after N intervals\n"
+"    conns                  accelerated sockets: local/remote address:port, netns\n"
+"    detach CGROUP          detach one cgroup: its new connections are no longer\n"
+"                           accelerated; its open accelerated connections stay\n"
+"                           accelerated until they close\n"
+"    teardown               detach every cgroup, unload the programs, remove all pins.\n"
+"                           Open accelerated connections continue on plain TCP, but\n"
+"                           data already redirected to a socket and not yet read by\n"
+"                           its application is discarded by the kernel when the\n"
+"                           socket leaves the map (lossless draining: not yet).\n"
+"    latency ...            syscall latency histograms (sockaccelctl latency --help)\n"
+"    help                   this text\n"
+"\n"
+"OPTIONS:\n"
+"    -j, --json             JSON output (errors too: {\"error\": \"...\"})\n"
+"    -p, --pretty           pretty-printed JSON (implies -j)\n"
+"    --pin-dir DIR          pin directory (default " SA_DEFAULT_PIN_DIR ")\n"
+"\n"
+"EXIT STATUS: 0 ok, 1 error, 2 usage error.\n"
+"\n"
+"EXAMPLES:\n"
+"    sockaccelctl status\n"
+"    sockaccelctl -p stats\n"
+"    sockaccelctl stats -i 1\n"
+"    sockaccelctl conns\n"
+"    sockaccelctl detach /sys/fs/cgroup/myservice\n"
+"    sockaccelctl teardown\n");
+	return EXIT_OK;
+}
+
+static int libbpf_quiet(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "pretty", no_argument, NULL, 'p' },
+		{ "pin-dir", required_argument, NULL, 'P' },
+		{ "help", no_argument, NULL, 'h' },
+		{},
+	};
+	const struct cmd *found = NULL;
+	int opt;
+
+	prog_name = "sockaccelctl";
+	libbpf_set_print(libbpf_quiet);
+	/* '+': stop at the command; its own options follow it */
+	while ((opt = getopt_long(argc, argv, "+jphP:", opts, NULL)) >= 0) {
+		switch (opt) {
+		case 'j': json_output = true; break;
+		case 'p': json_output = pretty_output = true; break;
+		case 'P':
+			snprintf(ctl_pins.dir, sizeof(ctl_pins.dir), "%s", optarg);
+			for (size_t l = strlen(ctl_pins.dir); l > 1 && ctl_pins.dir[l - 1] == '/'; l--)
+				ctl_pins.dir[l - 1] = '\0';
+			break;
+		case 'h': return do_help(0, NULL);
+		default: return ctl_usage_err("unknown option");
+		}
+	}
+	if (optind >= argc)
+		return ctl_usage_err("no command given");
+
+	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
+		if (!is_prefix(argv[optind], cmds[i].name))
+			continue;
+		if (found)
+			return ctl_usage_err("command '%s' is ambiguous", argv[optind]);
+		found = &cmds[i];
+	}
+	if (!found)
+		return ctl_usage_err("unknown command '%s'", argv[optind]);
+	argc -= optind;
+	argv += optind;
+	optind = 0;	/* commands run getopt again on their own argv */
+	return found->fn(argc, argv);
+}

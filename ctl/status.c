@@ -1,0 +1,113 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* sockaccelctl status */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include "attach.h"
+#include "checks.h"
+#include "ctl.h"
+#include "output.h"
+#include "../bpf/sockaccel.h"
+
+static __u32 prog_id(const char *pin)
+{
+	struct bpf_prog_info info = {};
+	__u32 len = sizeof(info);
+	int fd = sa_pin_open(&ctl_pins, pin);
+
+	if (fd < 0)
+		return 0;
+	if (bpf_obj_get_info_by_fd(fd, &info, &len))
+		info.id = 0;
+	close(fd);
+	return info.id;
+}
+
+static void print_cgroup(const struct sa_pins *p, uint64_t cgid, void *arg)
+{
+	struct sa_cgroup_info info = {};
+	struct bpf_link_info li = {};
+	__u32 len = sizeof(li);
+	char path[PATH_MAX];
+	int fd, cg_fd = *(int *)arg;
+	bool live = false;
+
+	if (cg_fd < 0 || bpf_map_lookup_elem(cg_fd, &cgid, &info))
+		snprintf(info.path, sizeof(info.path), "?");
+	sa_link_pin_path(p, cgid, path, sizeof(path));
+	fd = bpf_obj_get(path);
+	if (fd >= 0) {
+		/* A link whose cgroup was removed reports cgroup id 0. */
+		if (!bpf_obj_get_info_by_fd(fd, &li, &len))
+			live = li.cgroup.cgroup_id == cgid;
+		close(fd);
+	}
+	open_json_object(NULL);
+	print_string("path", "    %s", info.path);
+	print_uint("id", " (id %llu)", cgid);
+	print_uint("link_id", " link %llu", li.id);
+	print_bool("attached", live ? "" : "  [cgroup gone: link defunct]", live);
+	print_text("\n");
+	close_json_object();
+}
+
+int do_status(int argc, char **argv)
+{
+	char err[512];
+	int map_fd, cg_fd, entries;
+	struct bpf_map_info mi = {};
+	__u32 len = sizeof(mi);
+
+	if (argc > 1)
+		return ctl_usage_err("status takes no arguments");
+	if (sa_check_privileges(err, sizeof(err))) {
+		p_err("%s", err);
+		return EXIT_ERR;
+	}
+	if (access(ctl_pins.dir, F_OK) || !sa_pins_complete(&ctl_pins, NULL)) {
+		const char *why = access(ctl_pins.dir, F_OK) ? "nothing loaded" : "incomplete pins (run teardown)";
+
+		output_begin(pretty_output);
+		open_json_object(NULL);
+		print_bool("loaded", NULL, false);
+		print_string("pin_dir", NULL, ctl_pins.dir);
+		print_string("error", NULL, why);
+		close_json_object();
+		output_end();
+		if (!json_output)
+			fprintf(stderr, "%s: %s at %s (run sockaccel-loader first)\n", prog_name, why, ctl_pins.dir);
+		return EXIT_ERR;
+	}
+
+	map_fd = sa_pin_open(&ctl_pins, SA_PIN_SOCK_MAP);
+	if (map_fd < 0) {
+		p_err("open %s/%s: %s", ctl_pins.dir, SA_PIN_SOCK_MAP, strerror(-map_fd));
+		return EXIT_ERR;
+	}
+	entries = sa_sock_map_count(map_fd);
+	bpf_obj_get_info_by_fd(map_fd, &mi, &len);
+	close(map_fd);
+	cg_fd = sa_pin_open(&ctl_pins, SA_PIN_CGROUPS);
+
+	output_begin(pretty_output);
+	open_json_object(NULL);
+	print_bool("loaded", "loaded:    %s\n", true);
+	print_string("pin_dir", "pin dir:   %s\n", ctl_pins.dir);
+	open_json_object("programs");
+	print_uint("sockops", "programs:  sockops id %llu", prog_id(SA_PIN_PROG_SOCKOPS));
+	print_uint("sk_msg", ", sk_msg id %llu\n", prog_id(SA_PIN_PROG_SK_MSG));
+	close_json_object();
+	print_uint("map_entries", "sock_map:  %llu", entries);
+	print_uint("map_capacity", " / %llu entries\n", mi.max_entries);
+	open_json_array("cgroups", "cgroups:\n");
+	if (!sa_pins_for_each_link(&ctl_pins, print_cgroup, &cg_fd))
+		print_text("    (none attached)\n");
+	close_json_array(NULL);
+	close_json_object();
+	output_end();
+	if (cg_fd >= 0)
+		close(cg_fd);
+	return EXIT_OK;
+}

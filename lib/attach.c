@@ -1,0 +1,197 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <fcntl.h>
+#include <bpf/bpf.h>
+#include "../bpf/sockaccel.h"
+#include "attach.h"
+
+static void record_cgroup(const struct sa_pins *p, const struct sa_cgroup *cg)
+{
+	struct sa_cgroup_info info = { .attached_at = time(NULL) };
+	int fd = sa_pin_open(p, SA_PIN_CGROUPS);
+
+	if (fd < 0)
+		return;
+	snprintf(info.path, sizeof(info.path), "%s", cg->rel_path);
+	bpf_map_update_elem(fd, &cg->id, &info, BPF_ANY);
+	close(fd);
+}
+
+int sa_attach_cgroup(const struct sa_pins *p, const struct sa_cgroup *cg, char *err, size_t errlen)
+{
+	char path[PATH_MAX];
+	int prog_fd, cg_fd, link_fd, r;
+
+	sa_link_pin_path(p, cg->id, path, sizeof(path));
+	if (access(path, F_OK) == 0)
+		return 0;
+
+	prog_fd = sa_pin_open(p, SA_PIN_PROG_SOCKOPS);
+	if (prog_fd < 0) {
+		snprintf(err, errlen, "open pinned sockops program: %s", strerror(-prog_fd));
+		return prog_fd;
+	}
+	cg_fd = open(cg->abs_path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (cg_fd < 0) {
+		r = -errno;
+		snprintf(err, errlen, "open cgroup %s: %s", cg->abs_path, strerror(errno));
+		close(prog_fd);
+		return r;
+	}
+	link_fd = bpf_link_create(prog_fd, cg_fd, BPF_CGROUP_SOCK_OPS, NULL);
+	close(cg_fd);
+	close(prog_fd);
+	if (link_fd < 0) {
+		r = -errno;
+		snprintf(err, errlen, "attach sockops to cgroup %s: %s", cg->abs_path, strerror(errno));
+		return r;
+	}
+	if (bpf_obj_pin(link_fd, path)) {
+		r = -errno;
+		snprintf(err, errlen, "pin link %s: %s", path, strerror(errno));
+		bpf_link_detach(link_fd);
+		close(link_fd);
+		return r;
+	}
+	close(link_fd);
+	record_cgroup(p, cg);
+	return 1;
+}
+
+int sa_detach_cgroup(const struct sa_pins *p, uint64_t cgid, char *err, size_t errlen)
+{
+	char path[PATH_MAX];
+	int fd, r = 0;
+
+	sa_link_pin_path(p, cgid, path, sizeof(path));
+	fd = bpf_obj_get(path);
+	if (fd < 0 && errno == ENOENT) {
+		snprintf(err, errlen, "cgroup id %llu is not attached", (unsigned long long)cgid);
+		return -ENOENT;
+	}
+	if (fd >= 0) {
+		/* Detach even if someone else (a --foreground loader) holds the link. */
+		if (bpf_link_detach(fd) && errno != ENOLINK && errno != ENOENT) {
+			r = -errno;
+			snprintf(err, errlen, "detach link of cgroup id %llu: %s",
+				 (unsigned long long)cgid, strerror(errno));
+		}
+		close(fd);
+	}
+	if (!r && unlink(path) && errno != ENOENT) {
+		r = -errno;
+		snprintf(err, errlen, "remove %s: %s", path, strerror(errno));
+	}
+	fd = sa_pin_open(p, SA_PIN_CGROUPS);
+	if (fd >= 0) {
+		bpf_map_delete_elem(fd, &cgid);
+		close(fd);
+	}
+	return r;
+}
+
+int sa_find_attached(const struct sa_pins *p, const char *arg, uint64_t *cgid)
+{
+	struct sa_cgroup_info info;
+	uint64_t key, next, *prev = NULL;
+	int fd = sa_pin_open(p, SA_PIN_CGROUPS), r = -ENOENT;
+	const char *rel = arg;
+
+	if (fd < 0)
+		return fd;
+	while (*rel == '/' && rel[1] == '/')
+		rel++;
+	while (bpf_map_get_next_key(fd, prev, &next) == 0) {
+		key = next;
+		prev = &key;
+		if (bpf_map_lookup_elem(fd, &key, &info))
+			continue;
+		/* match "/svc", "svc" or the absolute path ending in "/svc" */
+		size_t il = strlen(info.path), al = strlen(arg);
+		if (!strcmp(info.path, arg) || (info.path[0] == '/' && !strcmp(info.path + 1, arg)) ||
+		    (al > il && !strcmp(arg + al - il, info.path) && strcmp(info.path, "/"))) {
+			*cgid = key;
+			r = 0;
+			break;
+		}
+	}
+	close(fd);
+	return r;
+}
+
+int sa_sock_map_count(int map_fd)
+{
+	struct sa_sock_key key, next, *prev = NULL;
+	int n = 0;
+
+	while (bpf_map_get_next_key(map_fd, prev, &next) == 0) {
+		key = next;
+		prev = &key;
+		n++;
+	}
+	return n;
+}
+
+struct detach_all_ctx {
+	char *err;
+	size_t errlen;
+	int failed;
+};
+
+static void detach_one(const struct sa_pins *p, uint64_t cgid, void *arg)
+{
+	struct detach_all_ctx *c = arg;
+
+	if (sa_detach_cgroup(p, cgid, c->err, c->errlen))
+		c->failed++;
+}
+
+int sa_unload(struct sa_pins *p, char *err, size_t errlen)
+{
+	static const char *const pins[] = {
+		SA_PIN_PROG_SOCKOPS, SA_PIN_PROG_SK_MSG, SA_PIN_CGROUPS, SA_PIN_COUNTERS, SA_PIN_SOCK_MAP,
+	};
+	struct detach_all_ctx c = { err, errlen, 0 };
+	char path[PATH_MAX];
+	int map_fd, prog_fd, entries = 0;
+
+	/* 1. No new sockets: every cgroup link goes first. */
+	sa_pins_for_each_link(p, detach_one, &c);
+	if (c.failed)
+		return -EBUSY;
+
+	/* 2. Detach sk_msg from the map, so nothing is redirected any more. */
+	map_fd = sa_pin_open(p, SA_PIN_SOCK_MAP);
+	prog_fd = sa_pin_open(p, SA_PIN_PROG_SK_MSG);
+	if (map_fd >= 0) {
+		entries = sa_sock_map_count(map_fd);
+		if (prog_fd >= 0)
+			bpf_prog_detach2(prog_fd, map_fd, BPF_SK_MSG_VERDICT);
+	}
+	if (prog_fd >= 0)
+		close(prog_fd);
+	if (map_fd >= 0)
+		close(map_fd);
+
+	/* 3. Remove the pins; the kernel frees each object with its last reference. */
+	for (size_t i = 0; i < sizeof(pins) / sizeof(pins[0]); i++) {
+		sa_pin_path(p, pins[i], path, sizeof(path));
+		if (unlink(path) && errno != ENOENT) {
+			int r = -errno;
+
+			snprintf(err, errlen, "remove %s: %s", path, strerror(errno));
+			return r;
+		}
+	}
+	if (rmdir(p->dir) && errno != ENOENT) {
+		int r = -errno;
+
+		snprintf(err, errlen, "remove %s: %s (files not created by sockaccel?)", p->dir, strerror(errno));
+		return r;
+	}
+	return entries;
+}

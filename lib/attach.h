@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* Attach / detach / unload on pinned objects. Callers hold the pin-dir lock. */
+#ifndef SA_ATTACH_H
+#define SA_ATTACH_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "cgroup.h"
+#include "pins.h"
+
+/* 1: attached now; 0: was already attached (no-op); <0: -errno, err set. */
+int sa_attach_cgroup(const struct sa_pins *p, const struct sa_cgroup *cg, char *err, size_t errlen);
+
+/* Detach the link of cgroup id cgid and remove its pin and record. */
+int sa_detach_cgroup(const struct sa_pins *p, uint64_t cgid, char *err, size_t errlen);
+
+/* Find an attached cgroup by id, or by the path it was attached with. */
+int sa_find_attached(const struct sa_pins *p, const char *arg, uint64_t *cgid);
+
+/*
+ * Detach every cgroup, detach sk_msg from the map, remove every pin and the
+ * directory. Sockets still in the map revert to plain TCP when the map is
+ * freed; data redirected to them and not yet read is lost (kernel behaviour).
+ * Returns the number of map entries that were present, or -errno.
+ */
+int sa_unload(struct sa_pins *p, char *err, size_t errlen);
+
+/* Entries in the pinned sock_map (sockets accelerated right now), or -errno. */
+int sa_sock_map_count(int map_fd);
+
+#endif

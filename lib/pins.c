@@ -1,0 +1,193 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
+#include <unistd.h>
+#include <linux/magic.h>
+#include <bpf/bpf.h>
+#include "pins.h"
+
+void sa_pin_path(const struct sa_pins *p, const char *name, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s/%s", p->dir, name);
+}
+
+void sa_link_pin_path(const struct sa_pins *p, uint64_t cgid, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s/%s%" PRIu64, p->dir, SA_PIN_LINK_PREFIX, cgid);
+}
+
+static int is_bpffs(const char *path)
+{
+	struct statfs s;
+
+	if (statfs(path, &s))
+		return -errno;
+	return s.f_type == BPF_FS_MAGIC;
+}
+
+int sa_pins_ensure_bpffs(const struct sa_pins *p, char *err, size_t errlen)
+{
+	char tmp[PATH_MAX], *parent;
+	int r;
+
+	snprintf(tmp, sizeof(tmp), "%s", p->dir);
+	parent = dirname(tmp);
+	r = is_bpffs(parent);
+	if (r == 1)
+		return 0;
+	if (r < 0) {
+		snprintf(err, errlen, "pin dir parent %s: %s", parent, strerror(-r));
+		return r;
+	}
+	/* Only the standard location is mounted for the user. */
+	if (strcmp(parent, "/sys/fs/bpf")) {
+		snprintf(err, errlen, "pin dir %s is not on a bpf filesystem (mount -t bpf bpf %s)", p->dir, parent);
+		return -EINVAL;
+	}
+	if (mount("bpf", parent, "bpf", 0, "mode=0700")) {
+		r = -errno;
+		snprintf(err, errlen, "bpffs is not mounted at %s and mounting it failed: %s", parent, strerror(errno));
+		return r;
+	}
+	return 0;
+}
+
+int sa_pins_lock(struct sa_pins *p, bool create, bool *created, char *err, size_t errlen)
+{
+	struct stat a, b;
+
+	if (created)
+		*created = false;
+	for (;;) {
+		if (create) {
+			if (mkdir(p->dir, 0700) == 0) {
+				if (created)
+					*created = true;
+			} else if (errno != EEXIST) {
+				int r = -errno;
+
+				snprintf(err, errlen, "cannot create pin dir %s: %s", p->dir, strerror(errno));
+				return r;
+			}
+		}
+		p->lock_fd = open(p->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (p->lock_fd < 0) {
+			int r = -errno;
+
+			if (errno == ENOENT && create)
+				continue;	/* removed under us by a teardown */
+			snprintf(err, errlen, "nothing loaded at %s (%s)", p->dir, strerror(errno));
+			return r;
+		}
+		if (flock(p->lock_fd, LOCK_EX)) {
+			int r = -errno;
+
+			snprintf(err, errlen, "cannot lock %s: %s", p->dir, strerror(errno));
+			close(p->lock_fd);
+			p->lock_fd = -1;
+			return r;
+		}
+		/* A teardown may have removed the directory while we waited. */
+		if (fstat(p->lock_fd, &a) == 0 && stat(p->dir, &b) == 0 &&
+		    a.st_ino == b.st_ino && a.st_dev == b.st_dev)
+			return 0;
+		close(p->lock_fd);
+		p->lock_fd = -1;
+		if (created)
+			*created = false;
+		if (!create) {
+			snprintf(err, errlen, "nothing loaded at %s (removed by a concurrent teardown)", p->dir);
+			return -ENOENT;
+		}
+	}
+}
+
+void sa_pins_unlock(struct sa_pins *p)
+{
+	if (p->lock_fd >= 0)
+		close(p->lock_fd);	/* drops the flock */
+	p->lock_fd = -1;
+}
+
+static const char *const object_pins[] = {
+	SA_PIN_SOCK_MAP, SA_PIN_COUNTERS, SA_PIN_CGROUPS, SA_PIN_PROG_SOCKOPS, SA_PIN_PROG_SK_MSG,
+};
+
+bool sa_pins_complete(const struct sa_pins *p, const char **missing)
+{
+	char path[PATH_MAX];
+
+	for (size_t i = 0; i < sizeof(object_pins) / sizeof(object_pins[0]); i++) {
+		sa_pin_path(p, object_pins[i], path, sizeof(path));
+		if (access(path, F_OK)) {
+			if (missing)
+				*missing = object_pins[i];
+			return false;
+		}
+	}
+	return true;
+}
+
+bool sa_pins_any(const struct sa_pins *p)
+{
+	DIR *d = opendir(p->dir);
+	struct dirent *e;
+	bool any = false;
+
+	if (!d)
+		return false;
+	while (!any && (e = readdir(d)))
+		any = strcmp(e->d_name, ".") && strcmp(e->d_name, "..");
+	closedir(d);
+	return any;
+}
+
+int sa_pin_open(const struct sa_pins *p, const char *name)
+{
+	char path[PATH_MAX];
+	int fd;
+
+	sa_pin_path(p, name, path, sizeof(path));
+	fd = bpf_obj_get(path);
+	return fd < 0 ? -errno : fd;
+}
+
+int sa_pins_for_each_link(const struct sa_pins *p,
+			  void (*fn)(const struct sa_pins *p, uint64_t cgid, void *arg), void *arg)
+{
+	size_t plen = strlen(SA_PIN_LINK_PREFIX);
+	uint64_t ids[SA_MAX_LINKS_SCAN];
+	DIR *d = opendir(p->dir);
+	struct dirent *e;
+	int n = 0;
+
+	if (!d)
+		return 0;
+	/* Collect first: fn may unlink entries. */
+	while ((e = readdir(d)) && n < SA_MAX_LINKS_SCAN) {
+		char *end;
+		unsigned long long id;
+
+		if (strncmp(e->d_name, SA_PIN_LINK_PREFIX, plen))
+			continue;
+		id = strtoull(e->d_name + plen, &end, 10);
+		if (*end)
+			continue;
+		ids[n++] = id;
+	}
+	closedir(d);
+	for (int i = 0; i < n; i++)
+		fn(p, ids[i], arg);
+	return n;
+}

@@ -1,0 +1,60 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * The pin directory (default /sys/fs/bpf/sockaccel):
+ *   sock_map      SOCKHASH of accelerated sockets (sk_msg program attached)
+ *   counters      PERCPU_ARRAY of enum sa_counter
+ *   cgroups       HASH cgroup id -> struct sa_cgroup_info
+ *   prog_sockops  the sockops program
+ *   prog_sk_msg   the sk_msg program
+ *   link_cg_<ID>  one bpf_link per attached cgroup (ID = cgroup id)
+ * Every change to it happens under an exclusive flock on the directory.
+ */
+#ifndef SA_PINS_H
+#define SA_PINS_H
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define SA_DEFAULT_PIN_DIR "/sys/fs/bpf/sockaccel"
+#define SA_PIN_SOCK_MAP "sock_map"
+#define SA_PIN_COUNTERS "counters"
+#define SA_PIN_CGROUPS "cgroups"
+#define SA_PIN_PROG_SOCKOPS "prog_sockops"
+#define SA_PIN_PROG_SK_MSG "prog_sk_msg"
+#define SA_PIN_LINK_PREFIX "link_cg_"
+#define SA_MAX_LINKS_SCAN 4096
+
+struct sa_pins {
+	char dir[PATH_MAX];
+	int lock_fd;		/* -1 when not locked */
+};
+
+/* Full path of a pin. */
+void sa_pin_path(const struct sa_pins *p, const char *name, char *buf, size_t len);
+void sa_link_pin_path(const struct sa_pins *p, uint64_t cgid, char *buf, size_t len);
+
+/* Make sure the pin dir's parent is on bpffs; mounts /sys/fs/bpf when absent. */
+int sa_pins_ensure_bpffs(const struct sa_pins *p, char *err, size_t errlen);
+
+/*
+ * Take the exclusive lock. With create, makes the directory first (and sets
+ * *created when this call made it). Without create, -ENOENT if it is absent.
+ */
+int sa_pins_lock(struct sa_pins *p, bool create, bool *created, char *err, size_t errlen);
+void sa_pins_unlock(struct sa_pins *p);
+
+/* True when every object pin (maps and programs) exists. */
+bool sa_pins_complete(const struct sa_pins *p, const char **missing);
+/* True when any pin at all exists in the directory. */
+bool sa_pins_any(const struct sa_pins *p);
+
+/* bpf_obj_get() of a pin; -errno on failure. */
+int sa_pin_open(const struct sa_pins *p, const char *name);
+
+/* Call fn for each link pin; returns the count. */
+int sa_pins_for_each_link(const struct sa_pins *p,
+			  void (*fn)(const struct sa_pins *p, uint64_t cgid, void *arg), void *arg);
+
+#endif

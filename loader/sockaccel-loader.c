@@ -1,0 +1,222 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* sockaccel-loader: load, pin and attach the sockaccel programs to cgroups. */
+#include <argp.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <bpf/libbpf.h>
+#include "attach.h"
+#include "cgroup.h"
+#include "checks.h"
+#include "output.h"
+#include "pins.h"
+#include "load.h"
+
+#define MAX_CGROUPS 256
+
+static struct env {
+	bool verbose;
+	bool foreground;
+	const char *pin_dir;
+	const char *cgroup_args[MAX_CGROUPS];
+	int n_cgroups;
+} env = { .pin_dir = SA_DEFAULT_PIN_DIR };
+
+const char *argp_program_version = "sockaccel-loader 0.1";
+static const char doc[] =
+"Load the sockaccel programs once, pin them, and attach them to cgroups.\n"
+"\n"
+"Every established TCP socket of a process in CGROUP (or below it) whose peer is\n"
+"on this host is put into the socket map; sendmsg() between two such sockets is\n"
+"redirected straight into the peer's receive queue. CGROUP is a cgroup v2\n"
+"directory, absolute or relative to the cgroup2 mount point.\n"
+"\n"
+"Running it again reuses the pinned programs; a cgroup already attached is left\n"
+"as it is. If any step fails, what this run created is removed again.\n"
+"Unload everything with `sockaccelctl teardown`.\n"
+"\n"
+"USAGE: sockaccel-loader [-v] [--pin-dir DIR] [--foreground] CGROUP...\n"
+"\n"
+"EXAMPLES:\n"
+"    sockaccel-loader /sys/fs/cgroup/myservice   # attach one service\n"
+"    sockaccel-loader myservice otherservice     # relative to the cgroup2 mount\n"
+"    sockaccel-loader --foreground myservice     # stay running; detach on SIGTERM\n";
+
+enum { OPT_PIN_DIR = 1000, OPT_FOREGROUND };
+
+static const struct argp_option opts[] = {
+	{ "verbose", 'v', NULL, 0, "Print libbpf debug output", 0 },
+	{ "pin-dir", OPT_PIN_DIR, "DIR", 0, "Pin directory on bpffs (default " SA_DEFAULT_PIN_DIR ")", 0 },
+	{ "foreground", OPT_FOREGROUND, NULL, 0,
+	  "Stay running; on SIGTERM/SIGINT detach the cgroups this run attached", 0 },
+	{},
+};
+
+static error_t parse_arg(int key, char *arg, struct argp_state *state)
+{
+	switch (key) {
+	case 'v': env.verbose = true; break;
+	case OPT_PIN_DIR: env.pin_dir = arg; break;
+	case OPT_FOREGROUND: env.foreground = true; break;
+	case ARGP_KEY_ARG:
+		if (env.n_cgroups >= MAX_CGROUPS)
+			argp_error(state, "too many cgroups (at most %d)", MAX_CGROUPS);
+		env.cgroup_args[env.n_cgroups++] = arg;
+		break;
+	case ARGP_KEY_END:
+		if (!env.n_cgroups)
+			argp_error(state, "no CGROUP given");
+		break;
+	default:
+		return ARGP_ERR_UNKNOWN;
+	}
+	return 0;
+}
+
+static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	if (!env.verbose)
+		return 0;
+	return vfprintf(stderr, fmt, ap);
+}
+
+static void wait_for_signal(void)
+{
+	sigset_t set;
+	int sig;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	sigwait(&set, &sig);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct argp argp = { opts, parse_arg, "CGROUP...", doc, NULL, NULL, NULL };
+	static struct sa_cgroup cgs[MAX_CGROUPS];
+	bool attached_now[MAX_CGROUPS] = {};
+	struct sa_pins pins = { .lock_fd = -1 };
+	bool created_dir = false, loaded_now = false;
+	char err[1024], err2[1024];
+	const char *missing = "?";
+	sigset_t block;
+	int r, i;
+
+	prog_name = "sockaccel-loader";
+	r = argp_parse(&argp, argc, argv, 0, NULL, NULL);
+	if (r)
+		return 2;
+	libbpf_set_print(libbpf_print);
+	snprintf(pins.dir, sizeof(pins.dir), "%s", env.pin_dir);
+	/* strip trailing '/' so dirname() and lock checks see the dir itself */
+	for (size_t l = strlen(pins.dir); l > 1 && pins.dir[l - 1] == '/'; l--)
+		pins.dir[l - 1] = '\0';
+
+	/* Signals are blocked before anything is attached: a SIGTERM during
+	 * setup is handled after it, by the same detach path. */
+	sigemptyset(&block);
+	sigaddset(&block, SIGTERM);
+	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGHUP);
+	if (env.foreground)
+		sigprocmask(SIG_BLOCK, &block, NULL);
+
+	/* Every check that needs no change to the system comes first. */
+	if (sa_check_privileges(err, sizeof(err))) {
+		p_err("%s", err);
+		return 1;
+	}
+	for (i = 0; i < env.n_cgroups; i++) {
+		if (sa_cgroup_resolve(env.cgroup_args[i], &cgs[i], err, sizeof(err))) {
+			p_err("%s", err);
+			return 1;
+		}
+	}
+	if (sa_check_kernel_features(err, sizeof(err))) {
+		p_err("%s", err);
+		return 1;
+	}
+	if (sa_pins_ensure_bpffs(&pins, err, sizeof(err))) {
+		p_err("%s", err);
+		return 1;
+	}
+	if (sa_pins_lock(&pins, true, &created_dir, err, sizeof(err))) {
+		p_err("%s", err);
+		return 1;
+	}
+
+	if (!sa_pins_complete(&pins, &missing)) {
+		if (sa_pins_any(&pins)) {
+			p_err("pin dir %s is incomplete (missing %s): run `sockaccelctl --pin-dir %s teardown` first",
+			      pins.dir, missing, pins.dir);
+			sa_pins_unlock(&pins);
+			return 1;
+		}
+		r = sa_load_and_pin(&pins, err, sizeof(err));
+		if (r) {
+			p_err("%s", err);
+			goto rollback;
+		}
+		loaded_now = true;
+		if (env.verbose)
+			printf("loaded programs and pinned them in %s\n", pins.dir);
+	} else if (env.verbose) {
+		printf("reusing programs pinned in %s\n", pins.dir);
+	}
+
+	for (i = 0; i < env.n_cgroups; i++) {
+		r = sa_attach_cgroup(&pins, &cgs[i], err, sizeof(err));
+		if (r < 0) {
+			p_err("%s", err);
+			goto rollback;
+		}
+		attached_now[i] = r == 1;
+		printf("%s %s (cgroup id %llu)\n", r == 1 ? "attached" : "already attached, nothing to do:",
+		       cgs[i].abs_path, (unsigned long long)cgs[i].id);
+	}
+	sa_pins_unlock(&pins);
+	fflush(stdout);
+
+	if (!env.foreground)
+		return 0;
+
+	printf("running in the foreground; SIGTERM or SIGINT detaches what this run attached\n");
+	fflush(stdout);
+	wait_for_signal();
+	r = 0;
+	if (sa_pins_lock(&pins, false, NULL, err, sizeof(err))) {
+		printf("nothing to detach: %s\n", err);
+		return 0;
+	}
+	for (i = 0; i < env.n_cgroups; i++) {
+		if (!attached_now[i])
+			continue;
+		if (sa_detach_cgroup(&pins, cgs[i].id, err, sizeof(err)) && strstr(err, "not attached") == NULL) {
+			p_err("%s", err);
+			r = 1;
+			continue;
+		}
+		printf("detached %s\n", cgs[i].abs_path);
+	}
+	sa_pins_unlock(&pins);
+	return r;
+
+rollback:
+	/* All-or-nothing: undo what this run did, in reverse. */
+	for (i = env.n_cgroups - 1; i >= 0; i--)
+		if (attached_now[i])
+			sa_detach_cgroup(&pins, cgs[i].id, err2, sizeof(err2));
+	if (loaded_now || (created_dir && !sa_pins_complete(&pins, NULL))) {
+		if (sa_unload(&pins, err2, sizeof(err2)) < 0)
+			p_err("rollback incomplete: %s", err2);
+	}
+	sa_pins_unlock(&pins);
+	return 1;
+}

@@ -1,0 +1,286 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * sa-pingpong: request/response latency, full round trips.
+ *   sa-pingpong server -l ADDR -p PORT [-n CONNS]
+ *   sa-pingpong client -c ADDR -p PORT [-s SIZE] [-n ROUNDS] [-w WARMUP] [-j]
+ *   sa-pingpong unix [-s SIZE] [-n ROUNDS] [-w WARMUP] [-j]   (AF_UNIX socketpair)
+ * The server echoes every SIZE-byte request back. The client sends SIZE bytes,
+ * reads SIZE bytes back, and times each round trip. TCP_NODELAY on both sides.
+ */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <errno.h>
+#include <getopt.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+static const char usage[] =
+"Usage: sa-pingpong server -l ADDR -p PORT [-n CONNS]\n"
+"       sa-pingpong client -c ADDR -p PORT [-s SIZE] [-n ROUNDS] [-w WARMUP] [-j]\n"
+"       sa-pingpong unix [-s SIZE] [-n ROUNDS] [-w WARMUP] [-j]\n"
+"\n"
+"Request/response round-trip latency (full round trips, not half).\n"
+"  -l ADDR    server listen address (:: listens dual-stack)\n"
+"  -c ADDR    server address to connect to\n"
+"  -p PORT    TCP port\n"
+"  -n N       server: connections to serve then exit (default 1);\n"
+"             client/unix: timed round trips (default 100000)\n"
+"  -s SIZE    request and response size in bytes (default 64)\n"
+"  -w N       untimed warm-up round trips (default 1000)\n"
+"  -j         JSON result\n"
+"\n"
+"EXAMPLES:\n"
+"    sa-pingpong server -l 127.0.0.1 -p 7000 &\n"
+"    sa-pingpong client -c 127.0.0.1 -p 7000 -s 64 -n 50000\n"
+"    sa-pingpong unix -s 1024 -n 50000 -j\n";
+
+struct opts {
+	const char *addr;
+	int port, conns;
+	long rounds, warmup;
+	size_t size;
+	bool json;
+};
+
+static void die(const char *what)
+{
+	fprintf(stderr, "sa-pingpong: %s: %s\n", what, strerror(errno));
+	exit(1);
+}
+
+static int full_io(int fd, char *buf, size_t len, bool write_)
+{
+	size_t done = 0;
+
+	while (done < len) {
+		ssize_t n = write_ ? write(fd, buf + done, len - done) : read(fd, buf + done, len - done);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return n == 0 ? 0 : -1;
+		done += n;
+	}
+	return 1;
+}
+
+static int resolve(const char *addr, int port, struct sockaddr_storage *ss, socklen_t *len)
+{
+	struct sockaddr_in *s4 = (void *)ss;
+	struct sockaddr_in6 *s6 = (void *)ss;
+
+	memset(ss, 0, sizeof(*ss));
+	if (inet_pton(AF_INET, addr, &s4->sin_addr) == 1) {
+		s4->sin_family = AF_INET;
+		s4->sin_port = htons(port);
+		*len = sizeof(*s4);
+		return 0;
+	}
+	if (inet_pton(AF_INET6, addr, &s6->sin6_addr) == 1) {
+		s6->sin6_family = AF_INET6;
+		s6->sin6_port = htons(port);
+		*len = sizeof(*s6);
+		return 0;
+	}
+	fprintf(stderr, "sa-pingpong: bad address '%s'\n", addr);
+	exit(2);
+}
+
+static void nodelay(int fd)
+{
+	int one = 1;
+
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+}
+
+static void echo_loop(int fd, size_t size)
+{
+	char *buf = malloc(size);
+
+	if (!buf)
+		die("malloc");
+	while (full_io(fd, buf, size, false) == 1)
+		if (full_io(fd, buf, size, true) != 1)
+			break;
+	free(buf);
+}
+
+static int run_server(const struct opts *o)
+{
+	struct sockaddr_storage ss;
+	socklen_t len;
+	int one = 1, lfd;
+
+	resolve(o->addr, o->port, &ss, &len);
+	lfd = socket(ss.ss_family, SOCK_STREAM, 0);
+	if (lfd < 0)
+		die("socket");
+	setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (bind(lfd, (void *)&ss, len) || listen(lfd, 128))
+		die("bind/listen");
+	signal(SIGCHLD, SIG_IGN);
+	for (int i = 0; i < o->conns; i++) {
+		int fd = accept(lfd, NULL, NULL);
+
+		if (fd < 0)
+			die("accept");
+		nodelay(fd);
+		if (i == o->conns - 1) {	/* last one: serve inline, then exit */
+			close(lfd);
+			echo_loop(fd, o->size);
+			return 0;
+		}
+		if (fork() == 0) {
+			close(lfd);
+			echo_loop(fd, o->size);
+			_exit(0);
+		}
+		close(fd);
+	}
+	return 0;
+}
+
+static double now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e6 + ts.tv_nsec / 1e3;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* Time o->rounds round trips on fd; print the result. */
+static int measure(int fd, const struct opts *o, const char *transport)
+{
+	double *rtt = calloc(o->rounds, sizeof(double)), sum = 0, t0, t_start;
+	char *buf = malloc(o->size);
+
+	if (!rtt || !buf)
+		die("malloc");
+	memset(buf, 'x', o->size);
+	for (long i = 0; i < o->warmup; i++)
+		if (full_io(fd, buf, o->size, true) != 1 || full_io(fd, buf, o->size, false) != 1)
+			die("warm-up round trip");
+	t_start = now_us();
+	for (long i = 0; i < o->rounds; i++) {
+		t0 = now_us();
+		if (full_io(fd, buf, o->size, true) != 1 || full_io(fd, buf, o->size, false) != 1)
+			die("round trip");
+		rtt[i] = now_us() - t0;
+		sum += rtt[i];
+	}
+	double elapsed = now_us() - t_start;
+
+	qsort(rtt, o->rounds, sizeof(double), cmp_double);
+	double mean = sum / o->rounds, p50 = rtt[o->rounds / 2], p99 = rtt[(long)(o->rounds * 0.99)];
+	double tps = o->rounds / (elapsed / 1e6);
+
+	if (o->json)
+		printf("{\"transport\":\"%s\",\"size\":%zu,\"rounds\":%ld,\"mean_us\":%.3f,\"p50_us\":%.3f,"
+		       "\"p99_us\":%.3f,\"tps\":%.1f}\n", transport, o->size, o->rounds, mean, p50, p99, tps);
+	else
+		printf("%s %zu B: round trip mean %.2f us, p50 %.2f us, p99 %.2f us, %.0f trans/s (%ld rounds)\n",
+		       transport, o->size, mean, p50, p99, tps, o->rounds);
+	free(rtt);
+	free(buf);
+	return 0;
+}
+
+static int run_client(const struct opts *o)
+{
+	struct sockaddr_storage ss;
+	socklen_t len;
+	int fd, r;
+
+	resolve(o->addr, o->port, &ss, &len);
+	fd = socket(ss.ss_family, SOCK_STREAM, 0);
+	if (fd < 0)
+		die("socket");
+	if (connect(fd, (void *)&ss, len))
+		die("connect");
+	nodelay(fd);
+	r = measure(fd, o, "tcp");
+	close(fd);
+	return r;
+}
+
+static int run_unix(const struct opts *o)
+{
+	int sv[2], r, st;
+	pid_t pid;
+
+	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv))
+		die("socketpair");
+	pid = fork();
+	if (pid < 0)
+		die("fork");
+	if (pid == 0) {
+		close(sv[0]);
+		echo_loop(sv[1], o->size);
+		_exit(0);
+	}
+	close(sv[1]);
+	r = measure(sv[0], o, "unix");
+	close(sv[0]);
+	waitpid(pid, &st, 0);
+	return r;
+}
+
+int main(int argc, char **argv)
+{
+	struct opts o = { .conns = 1, .rounds = 100000, .warmup = 1000, .size = 64 };
+	const char *mode;
+	int opt;
+
+	if (argc < 2 || !strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
+		fputs(usage, argc < 2 ? stderr : stdout);
+		return argc < 2 ? 2 : 0;
+	}
+	mode = argv[1];
+	optind = 2;
+	while ((opt = getopt(argc, argv, "l:c:p:n:s:w:jh")) >= 0) {
+		switch (opt) {
+		case 'l': case 'c': o.addr = optarg; break;
+		case 'p': o.port = atoi(optarg); break;
+		case 'n': o.rounds = atol(optarg); o.conns = atoi(optarg); break;
+		case 's': o.size = strtoul(optarg, NULL, 0); break;
+		case 'w': o.warmup = atol(optarg); break;
+		case 'j': o.json = true; break;
+		case 'h': fputs(usage, stdout); return 0;
+		default: fputs(usage, stderr); return 2;
+		}
+	}
+	if (o.size == 0 || o.rounds <= 0 || o.conns <= 0 || o.warmup < 0) {
+		fprintf(stderr, "sa-pingpong: -s and -n must be positive\n");
+		return 2;
+	}
+	signal(SIGPIPE, SIG_IGN);
+	if (!strcmp(mode, "unix"))
+		return run_unix(&o);
+	if (!o.addr || o.port <= 0 || o.port > 65535) {
+		fprintf(stderr, "sa-pingpong: %s needs an address and -p PORT\n", mode);
+		return 2;
+	}
+	if (!strcmp(mode, "server"))
+		return run_server(&o);
+	if (!strcmp(mode, "client"))
+		return run_client(&o);
+	fprintf(stderr, "sa-pingpong: unknown mode '%s'\n%s", mode, usage);
+	return 2;
+}
