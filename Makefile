@@ -39,7 +39,7 @@ Q = @
 msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 endif
 
-.PHONY: all clean deps test demo bench install uninstall
+.PHONY: all clean deps print-deps test demo bench install uninstall
 all: $(BINS) $(TOOLS)
 
 $(OUTPUT) $(OUTPUT)/lib $(OUTPUT)/loader $(OUTPUT)/ctl:
@@ -86,6 +86,9 @@ DEB_PKGS := clang llvm libbpf-dev bpftool iproute2 iperf3 cgroup-tools libcgroup
 	libelf-dev zlib1g-dev pkg-config jq gcc make util-linux procps
 deps:
 	@./scripts/deps.sh $(DEB_PKGS)
+
+print-deps:
+	@echo $(DEB_PKGS)
 
 test: deps
 	$(MAKE) all
