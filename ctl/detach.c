@@ -36,7 +36,7 @@ int do_detach(int argc, char **argv)
 		p_err("cgroup %s (id %llu) is not attached", cg.abs_path, (unsigned long long)cgid);
 		return EXIT_ERR;
 	}
-	if (sa_pins_lock(&ctl_pins, false, NULL, err, sizeof(err))) {
+	if (sa_pins_lock(&ctl_pins, false, err, sizeof(err))) {
 		p_err("%s", err);
 		return EXIT_ERR;
 	}
@@ -71,7 +71,7 @@ int do_teardown(int argc, char **argv)
 		p_err("%s", err);
 		return EXIT_ERR;
 	}
-	if (sa_pins_lock(&ctl_pins, false, NULL, err, sizeof(err))) {
+	if (sa_pins_lock(&ctl_pins, false, err, sizeof(err))) {
 		p_err("%s", err);
 		return EXIT_ERR;
 	}

@@ -98,22 +98,29 @@ int sa_find_attached(const struct sa_pins *p, const char *arg, uint64_t *cgid)
 {
 	struct sa_cgroup_info info;
 	uint64_t key, next, *prev = NULL;
-	int fd = sa_pin_open(p, SA_PIN_CGROUPS), r = -ENOENT;
-	const char *rel = arg;
+	char mnt[PATH_MAX], rel[PATH_MAX];
+	size_t mlen;
+	int fd, r = -ENOENT;
 
+	/* The same relative form the loader recorded: "/svc" for
+	 * "/sys/fs/cgroup/svc", "svc" or "/svc". */
+	if (sa_cgroup2_mount(mnt, sizeof(mnt)))
+		mnt[0] = '\0';
+	mlen = strlen(mnt);
+	if (mlen && !strncmp(arg, mnt, mlen) && (arg[mlen] == '/' || !arg[mlen]))
+		snprintf(rel, sizeof(rel), "%s", arg[mlen] ? arg + mlen : "/");
+	else
+		snprintf(rel, sizeof(rel), "%s%s", arg[0] == '/' ? "" : "/", arg);
+	for (size_t l = strlen(rel); l > 1 && rel[l - 1] == '/'; l--)
+		rel[l - 1] = '\0';
+
+	fd = sa_pin_open(p, SA_PIN_CGROUPS);
 	if (fd < 0)
 		return fd;
-	while (*rel == '/' && rel[1] == '/')
-		rel++;
 	while (bpf_map_get_next_key(fd, prev, &next) == 0) {
 		key = next;
 		prev = &key;
-		if (bpf_map_lookup_elem(fd, &key, &info))
-			continue;
-		/* match "/svc", "svc" or the absolute path ending in "/svc" */
-		size_t il = strlen(info.path), al = strlen(arg);
-		if (!strcmp(info.path, arg) || (info.path[0] == '/' && !strcmp(info.path + 1, arg)) ||
-		    (al > il && !strcmp(arg + al - il, info.path) && strcmp(info.path, "/"))) {
+		if (bpf_map_lookup_elem(fd, &key, &info) == 0 && !strcmp(info.path, rel)) {
 			*cgid = key;
 			r = 0;
 			break;

@@ -63,18 +63,13 @@ int sa_pins_ensure_bpffs(const struct sa_pins *p, char *err, size_t errlen)
 	return 0;
 }
 
-int sa_pins_lock(struct sa_pins *p, bool create, bool *created, char *err, size_t errlen)
+int sa_pins_lock(struct sa_pins *p, bool create, char *err, size_t errlen)
 {
 	struct stat a, b;
 
-	if (created)
-		*created = false;
 	for (;;) {
 		if (create) {
-			if (mkdir(p->dir, 0700) == 0) {
-				if (created)
-					*created = true;
-			} else if (errno != EEXIST) {
+			if (mkdir(p->dir, 0700) && errno != EEXIST) {
 				int r = -errno;
 
 				snprintf(err, errlen, "cannot create pin dir %s: %s", p->dir, strerror(errno));
@@ -104,8 +99,6 @@ int sa_pins_lock(struct sa_pins *p, bool create, bool *created, char *err, size_
 			return 0;
 		close(p->lock_fd);
 		p->lock_fd = -1;
-		if (created)
-			*created = false;
 		if (!create) {
 			snprintf(err, errlen, "nothing loaded at %s (removed by a concurrent teardown)", p->dir);
 			return -ENOENT;

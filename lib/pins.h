@@ -39,10 +39,10 @@ void sa_link_pin_path(const struct sa_pins *p, uint64_t cgid, char *buf, size_t 
 int sa_pins_ensure_bpffs(const struct sa_pins *p, char *err, size_t errlen);
 
 /*
- * Take the exclusive lock. With create, makes the directory first (and sets
- * *created when this call made it). Without create, -ENOENT if it is absent.
+ * Take the exclusive lock. With create, makes the directory first.
+ * Without create, -ENOENT if it is absent.
  */
-int sa_pins_lock(struct sa_pins *p, bool create, bool *created, char *err, size_t errlen);
+int sa_pins_lock(struct sa_pins *p, bool create, char *err, size_t errlen);
 void sa_pins_unlock(struct sa_pins *p);
 
 /* True when every object pin (maps and programs) exists. */

@@ -103,7 +103,7 @@ int main(int argc, char **argv)
 	static struct sa_cgroup cgs[MAX_CGROUPS];
 	bool attached_now[MAX_CGROUPS] = {};
 	struct sa_pins pins = { .lock_fd = -1 };
-	bool created_dir = false, loaded_now = false;
+	bool loading = false;
 	char err[1024], err2[1024];
 	const char *missing = "?";
 	sigset_t block;
@@ -147,7 +147,7 @@ int main(int argc, char **argv)
 		p_err("%s", err);
 		return 1;
 	}
-	if (sa_pins_lock(&pins, true, &created_dir, err, sizeof(err))) {
+	if (sa_pins_lock(&pins, true, err, sizeof(err))) {
 		p_err("%s", err);
 		return 1;
 	}
@@ -159,12 +159,12 @@ int main(int argc, char **argv)
 			sa_pins_unlock(&pins);
 			return 1;
 		}
+		loading = true;	/* from here, a failure unloads what this run pinned */
 		r = sa_load_and_pin(&pins, err, sizeof(err));
 		if (r) {
 			p_err("%s", err);
 			goto rollback;
 		}
-		loaded_now = true;
 		if (env.verbose)
 			printf("loaded programs and pinned them in %s\n", pins.dir);
 	} else if (env.verbose) {
@@ -191,7 +191,7 @@ int main(int argc, char **argv)
 	fflush(stdout);
 	wait_for_signal();
 	r = 0;
-	if (sa_pins_lock(&pins, false, NULL, err, sizeof(err))) {
+	if (sa_pins_lock(&pins, false, err, sizeof(err))) {
 		printf("nothing to detach: %s\n", err);
 		return 0;
 	}
@@ -213,7 +213,7 @@ rollback:
 	for (i = env.n_cgroups - 1; i >= 0; i--)
 		if (attached_now[i])
 			sa_detach_cgroup(&pins, cgs[i].id, err2, sizeof(err2));
-	if (loaded_now || (created_dir && !sa_pins_complete(&pins, NULL))) {
+	if (loading) {
 		if (sa_unload(&pins, err2, sizeof(err2)) < 0)
 			p_err("rollback incomplete: %s", err2);
 	}
