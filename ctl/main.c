@@ -26,7 +26,7 @@ static const struct cmd cmds[] = {
 	{ "conns", do_conns },
 	{ "detach", do_detach },
 	{ "teardown", do_teardown },
-	/* latency: one line, added with ctl/latency.c */
+	{ "latency", do_latency },
 	{ "help", do_help },
 };
 
@@ -131,6 +131,7 @@ int main(int argc, char **argv)
 
 	prog_name = "sockaccelctl";
 	libbpf_set_print(libbpf_quiet);
+	opterr = 0;	/* one error line, ours */
 	/* '+': stop at the command; its own options follow it */
 	while ((opt = getopt_long(argc, argv, "+jphP:", opts, NULL)) >= 0) {
 		switch (opt) {

@@ -110,6 +110,7 @@ int main(int argc, char **argv)
 	int r, i;
 
 	prog_name = "sockaccel-loader";
+	argp_err_exit_status = 2;	/* usage errors: exit 2, like sockaccelctl */
 	r = argp_parse(&argp, argc, argv, 0, NULL, NULL);
 	if (r)
 		return 2;
