@@ -1,0 +1,1039 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * sockaccelctl latency: per-syscall latency histograms (count, errors, total,
+ * log2 histogram, p50/p99), calls that slept apart from calls that did not.
+ * Independent of the sockaccel dataplane: it loads its own programs and
+ * removes them when it ends.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <math.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+#include "cgroup.h"
+#include "checks.h"
+#include "ctl.h"
+#include "histogram.h"
+#include "latency_syscalls.h"
+#include "output.h"
+#include "latency.h"
+#include "latency.skel.h"
+
+#if defined(__x86_64__)
+#define SYSCALL_PREFIX "__x64_sys_"
+#elif defined(__aarch64__)
+#define SYSCALL_PREFIX "__arm64_sys_"
+#elif defined(__s390x__)
+#define SYSCALL_PREFIX "__s390x_sys_"
+#elif defined(__riscv)
+#define SYSCALL_PREFIX "__riscv_sys_"
+#else
+#define SYSCALL_PREFIX "sys_"
+#endif
+
+static const char *default_syscalls =
+	"sendto,sendmsg,sendmmsg,write,writev,recvfrom,recvmsg,recvmmsg,read,readv,"
+	"epoll_wait,epoll_pwait,poll,io_uring_enter";
+
+enum mech { MECH_FENTRY, MECH_TP_BTF, MECH_RAW_TP, MECH_NR };
+static const char *mech_names[MECH_NR] = { "fentry", "tp_btf", "raw_tp" };
+static const char *mech_desc[MECH_NR] = {
+	"fentry/fexit on " SYSCALL_PREFIX "<name>",
+	"tp_btf/sys_enter + tp_btf/sys_exit (BTF raw tracepoints)",
+	"raw_tp/sys_enter + raw_tp/sys_exit (raw tracepoints)",
+};
+
+static struct {
+	const char *cgroup;
+	int pid;
+	const char *comm;
+	double duration;	/* 0: until a signal */
+	double interval;	/* 0: one block at the end */
+	const char *syscalls;
+	enum lat_unit unit;
+	int verbose;
+	int mech;		/* -1: auto */
+	long max_threads;
+} env;
+
+struct slot {
+	char name[64];
+	int nr;
+};
+
+static struct slot slots[LAT_MAX_SYSCALLS];
+static int nslots;
+static volatile sig_atomic_t exiting;
+
+struct snap {
+	struct lat_hist h[LAT_MAX_SYSCALLS][LAT_NR_CLASSES];
+	struct lat_misc m[LAT_MAX_SYSCALLS];
+	uint64_t inflight;	/* threads inside a traced syscall now (not a delta) */
+};
+
+static void on_signal(int sig)
+{
+	exiting = 1;
+}
+
+static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	if (env.verbose >= 2 || (env.verbose && level == LIBBPF_WARN))
+		return vfprintf(stderr, fmt, ap);
+	return 0;
+}
+
+static void vinfo(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void vinfo(const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!env.verbose)
+		return;
+	fprintf(stderr, "latency: ");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+static void usage(void)
+{
+	printf(
+"Usage: sockaccelctl latency [--cgroup CGROUP | --pid PID | --comm NAME]\n"
+"                            [-d SECONDS] [-i SECONDS] [--syscalls LIST] [-m|-u] [-j] [-v]\n"
+"\n"
+"Time system calls and print, per syscall: calls, errors, total time, a log2\n"
+"histogram and p50/p99 estimates. Calls that slept (blocking waits: a recv or\n"
+"epoll_wait that waited for data) are shown apart from calls that did not\n"
+"sleep (CPU cost), so one does not hide the other. Needs root; does not need\n"
+"sockaccel to be loaded; loads nothing that outlives it.\n"
+"\n"
+"OPTIONS:\n"
+"    -c, --cgroup CGROUP    only threads in this cgroup v2 directory or below it\n"
+"                           (absolute, or relative to the cgroup2 mount)\n"
+"        --pid PID          only threads of this process\n"
+"        --comm NAME        only threads with this command name (15 chars max)\n"
+"    -d, --duration SECONDS stop after SECONDS (default: at Ctrl-C)\n"
+"    -i, --interval SECONDS one block per interval (Ctrl-C prints the last one)\n"
+"    -s, --syscalls LIST    comma-separated syscall names, at most %d (default:\n"
+"                           sendto,sendmsg,sendmmsg,write,writev,recvfrom,recvmsg,\n"
+"                           recvmmsg,read,readv,epoll_wait,epoll_pwait,poll,\n"
+"                           io_uring_enter)\n"
+"    -m, --milliseconds     histograms in milliseconds\n"
+"    -u, --microseconds     histograms in microseconds (default: nanoseconds)\n"
+"    -j, --json             JSON, one object per block (bucket bounds explicit)\n"
+"    -p, --pretty           pretty JSON\n"
+"    -v, --verbose          say which mechanism is used and why (-vv: libbpf debug)\n"
+"        --mechanism M      auto (default), fentry, tp_btf or raw_tp\n"
+"        --max-threads N    threads that can be inside a traced syscall at once\n"
+"                           (default %d); beyond it calls are counted as dropped\n"
+"    -h, --help             this text\n"
+"\n"
+"Counters: unmatched = returns whose entry was not seen (in flight when tracing\n"
+"started); dropped = entries not recorded because the thread map was full;\n"
+"exited = threads that exited inside a traced syscall; restarted = calls the\n"
+"kernel restarted after a signal (timed from the first entry); interrupted =\n"
+"calls ended by a signal (EINTR, killed). See docs/latency.md.\n"
+"\n"
+"EXAMPLES:\n"
+"    sockaccelctl latency -u -d 10                 # all processes, 10 s, usecs\n"
+"    sockaccelctl latency --cgroup myservice -i 1  # one block per second\n"
+"    sockaccelctl latency --pid 1234 --syscalls sendto,recvfrom -m\n"
+"    sockaccelctl -j latency --comm iperf3 -d 5    # JSON\n",
+	LAT_MAX_SYSCALLS, LAT_DEFAULT_THREADS);
+}
+
+static int parse_seconds(const char *s, double *out)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno || end == s || *end || !(v > 0) || v > 1e7)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+static int parse_syscalls(const char *list)
+{
+	char *copy = strdup(list), *tok, *save = NULL;
+
+	if (!copy)
+		return ctl_usage_err("latency: out of memory");
+	nslots = 0;
+	for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		const char *name = tok;
+		int nr;
+
+		while (*name == ' ')
+			name++;
+		if (!*name)
+			continue;
+		if (!strncmp(name, "sys_", 4))
+			name += 4;
+		nr = lat_syscall_nr(name);
+		if (nr < 0) {
+			p_err("latency: unknown syscall '%s' on this architecture (see --help)", name);
+			free(copy);
+			return EXIT_USAGE;
+		}
+		if (!strcmp(name, "restart_syscall")) {
+			p_err("latency: restart_syscall is timed as part of the call it restarts; leave it out");
+			free(copy);
+			return EXIT_USAGE;
+		}
+		if (nr >= LAT_MAX_NR) {
+			p_err("latency: syscall '%s' (nr %d) cannot be traced", name, nr);
+			free(copy);
+			return EXIT_USAGE;
+		}
+		for (int i = 0; i < nslots; i++)
+			if (slots[i].nr == nr)
+				goto next;	/* listed twice */
+		if (nslots >= LAT_MAX_SYSCALLS) {
+			p_err("latency: at most %d syscalls at once", LAT_MAX_SYSCALLS);
+			free(copy);
+			return EXIT_USAGE;
+		}
+		snprintf(slots[nslots].name, sizeof(slots[nslots].name), "%s", name);
+		slots[nslots].nr = nr;
+		nslots++;
+next:;
+	}
+	free(copy);
+	if (!nslots)
+		return ctl_usage_err("latency: --syscalls: empty list");
+	return 0;
+}
+
+/* ---------------------------------------------------------------- loading */
+
+static bool btf_has_func(const struct btf *btf, const char *name)
+{
+	return btf && btf__find_by_name_kind(btf, name, BTF_KIND_FUNC) > 0;
+}
+
+static struct bpf_program *prog_by_name(struct latency_bpf *skel, const char *fmt, ...)
+{
+	char name[64];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(name, sizeof(name), fmt, ap);
+	va_end(ap);
+	return bpf_object__find_program_by_name(skel->obj, name);
+}
+
+/*
+ * Open, configure and load the object for mechanism m. On failure returns
+ * NULL with a reason in why.
+ */
+static struct latency_bpf *load_mech(enum mech m, const struct btf *vmlinux_btf,
+				     char *why, size_t whylen)
+{
+	struct latency_bpf *skel;
+	struct bpf_program *p;
+	char fn[128];
+	const char *restart_fn = NULL;
+	int err;
+
+	if (m == MECH_FENTRY) {
+		if (!vmlinux_btf) {
+			snprintf(why, whylen, "no kernel BTF");
+			return NULL;
+		}
+		for (int i = 0; i < nslots; i++) {
+			snprintf(fn, sizeof(fn), SYSCALL_PREFIX "%s", slots[i].name);
+			if (!btf_has_func(vmlinux_btf, fn)) {
+				snprintf(why, whylen, "no function %s in kernel BTF", fn);
+				return NULL;
+			}
+		}
+		if (btf_has_func(vmlinux_btf, SYSCALL_PREFIX "restart_syscall"))
+			restart_fn = SYSCALL_PREFIX "restart_syscall";
+		else if (btf_has_func(vmlinux_btf, "__do_sys_restart_syscall"))
+			restart_fn = "__do_sys_restart_syscall";
+	}
+
+	skel = latency_bpf__open();
+	if (!skel) {
+		snprintf(why, whylen, "open BPF object: %s", strerror(errno));
+		return NULL;
+	}
+	skel->rodata->targ_unit = env.unit;
+	if (env.pid > 0)
+		skel->rodata->targ_tgid = env.pid;
+	if (env.comm) {
+		skel->rodata->filter_comm = true;
+		strncpy((char *)skel->rodata->targ_comm, env.comm, LAT_TASK_COMM_LEN - 1);
+	}
+	skel->rodata->filter_cg = env.cgroup != NULL;
+	for (int i = 0; i < nslots; i++) {
+		static const char *const forks[] = { "fork", "vfork", "clone", "clone3" };
+
+		skel->rodata->nr_slot[slots[i].nr] = i + 1;
+		for (size_t k = 0; k < sizeof(forks) / sizeof(forks[0]); k++)
+			if (!strcmp(slots[i].name, forks[k]))
+				skel->rodata->fork_slots |= 1u << i;
+	}
+#ifdef __NR_restart_syscall
+	if (__NR_restart_syscall < LAT_MAX_NR && !skel->rodata->nr_slot[__NR_restart_syscall])
+		skel->rodata->nr_slot[__NR_restart_syscall] = LAT_NR_RESTART_MARK;
+#endif
+	if (env.max_threads)
+		bpf_map__set_max_entries(skel->maps.starts, env.max_threads);
+
+	/* Only the chosen mechanism's programs are loaded. */
+	bpf_object__for_each_program(p, skel->obj)
+		bpf_program__set_autoload(p, false);
+	switch (m) {
+	case MECH_FENTRY:
+		for (int i = 0; i < nslots; i++) {
+			snprintf(fn, sizeof(fn), SYSCALL_PREFIX "%s", slots[i].name);
+			struct bpf_program *fe = prog_by_name(skel, "lat_fentry_%d", i);
+			struct bpf_program *fx = prog_by_name(skel, "lat_fexit_%d", i);
+
+			if (!fe || !fx || bpf_program__set_attach_target(fe, 0, fn) ||
+			    bpf_program__set_attach_target(fx, 0, fn)) {
+				snprintf(why, whylen, "cannot target %s", fn);
+				goto fail;
+			}
+			bpf_program__set_autoload(fe, true);
+			bpf_program__set_autoload(fx, true);
+		}
+		if (restart_fn) {
+			bpf_program__set_attach_target(skel->progs.lat_fentry_rs, 0, restart_fn);
+			bpf_program__set_attach_target(skel->progs.lat_fexit_rs, 0, restart_fn);
+			bpf_program__set_autoload(skel->progs.lat_fentry_rs, true);
+			bpf_program__set_autoload(skel->progs.lat_fexit_rs, true);
+		}
+		bpf_program__set_autoload(skel->progs.lat_texit_btf, true);
+		bpf_program__set_autoload(skel->progs.lat_exec_btf, true);
+		break;
+	case MECH_TP_BTF:
+		bpf_program__set_autoload(skel->progs.lat_enter_btf, true);
+		bpf_program__set_autoload(skel->progs.lat_exit_btf, true);
+		bpf_program__set_autoload(skel->progs.lat_texit_btf, true);
+		bpf_program__set_autoload(skel->progs.lat_exec_btf, true);
+		break;
+	default:
+		bpf_program__set_autoload(skel->progs.lat_enter_raw, true);
+		bpf_program__set_autoload(skel->progs.lat_exit_raw, true);
+		bpf_program__set_autoload(skel->progs.lat_texit_raw, true);
+		bpf_program__set_autoload(skel->progs.lat_exec_raw, true);
+		break;
+	}
+	err = latency_bpf__load(skel);
+	if (err) {
+		snprintf(why, whylen, "load failed: %s", strerror(-err));
+		goto fail;
+	}
+	return skel;
+fail:
+	latency_bpf__destroy(skel);
+	return NULL;
+}
+
+/* Links, attached in an order that never sees a return before its entry program. */
+#define MAX_LINKS (2 * LAT_MAX_SYSCALLS + 8)
+static struct bpf_link *links[MAX_LINKS];
+static int nlinks;
+
+static int attach_one(struct bpf_program *p, char *why, size_t whylen)
+{
+	struct bpf_link *l;
+
+	if (!bpf_program__autoload(p))
+		return 0;
+	l = bpf_program__attach(p);
+	if (!l) {
+		snprintf(why, whylen, "attach %s: %s", bpf_program__name(p), strerror(errno));
+		return -1;
+	}
+	links[nlinks++] = l;
+	return 0;
+}
+
+static void detach_all(void)
+{
+	/* entry side first, so no new entries appear while the rest goes */
+	while (nlinks > 0)
+		bpf_link__destroy(links[--nlinks]);
+}
+
+/* Ids of the loaded programs, to wait for the kernel to free them at exit. */
+static __u32 prog_ids[MAX_LINKS];
+static int nprog_ids;
+
+static void remember_prog_ids(struct latency_bpf *skel)
+{
+	char list[2048] = "";
+	struct bpf_program *p;
+	size_t off = 0;
+
+	bpf_object__for_each_program(p, skel->obj) {
+		struct bpf_prog_info info = {};
+		__u32 len = sizeof(info);
+		int fd = bpf_program__fd(p);
+
+		if (fd < 0 || nprog_ids >= MAX_LINKS || bpf_obj_get_info_by_fd(fd, &info, &len))
+			continue;
+		prog_ids[nprog_ids++] = info.id;
+		if (off < sizeof(list))
+			off += snprintf(list + off, sizeof(list) - off, "%s%s id %u",
+					off ? ", " : "", bpf_program__name(p), info.id);
+	}
+	vinfo("programs: %s", list);
+}
+
+/*
+ * Detached tracing links are freed after an RCU grace period, a few hundred
+ * milliseconds after the last fd is closed. Wait (bounded) until none of our
+ * program ids is listed any more, so "nothing stays loaded" holds when we exit.
+ */
+static void wait_progs_gone(double max_s)
+{
+	double t0 = 0;
+	struct timespec ts = { 0, 20 * 1000 * 1000 };
+
+	for (;;) {
+		__u32 id = 0;
+		int left = 0;
+
+		while (!bpf_prog_get_next_id(id, &id))
+			for (int i = 0; i < nprog_ids; i++)
+				if (prog_ids[i] == id)
+					left++;
+		if (!left)
+			return;
+		if (t0 >= max_s) {
+			vinfo("%d program(s) still being freed by the kernel", left);
+			return;
+		}
+		nanosleep(&ts, NULL);
+		t0 += 0.02;
+	}
+}
+
+static int attach_mech(struct latency_bpf *skel, enum mech m, char *why, size_t whylen)
+{
+	struct bpf_program *p;
+
+	/* thread exit, then returns, then entries */
+	if (attach_one(skel->progs.lat_texit_btf, why, whylen) ||
+	    attach_one(skel->progs.lat_texit_raw, why, whylen) ||
+	    attach_one(skel->progs.lat_exec_btf, why, whylen) ||
+	    attach_one(skel->progs.lat_exec_raw, why, whylen))
+		return -1;
+	if (m == MECH_FENTRY) {
+		for (int i = 0; i < nslots; i++)
+			if (!(p = prog_by_name(skel, "lat_fexit_%d", i)) || attach_one(p, why, whylen))
+				return -1;
+		if (attach_one(skel->progs.lat_fexit_rs, why, whylen) ||
+		    attach_one(skel->progs.lat_fentry_rs, why, whylen))
+			return -1;
+		for (int i = 0; i < nslots; i++)
+			if (!(p = prog_by_name(skel, "lat_fentry_%d", i)) || attach_one(p, why, whylen))
+				return -1;
+		return 0;
+	}
+	if (attach_one(skel->progs.lat_exit_btf, why, whylen) ||
+	    attach_one(skel->progs.lat_exit_raw, why, whylen) ||
+	    attach_one(skel->progs.lat_enter_btf, why, whylen) ||
+	    attach_one(skel->progs.lat_enter_raw, why, whylen))
+		return -1;
+	return 0;
+}
+
+/* ---------------------------------------------------------------- reading */
+
+static int read_snap(struct latency_bpf *skel, struct snap *s)
+{
+	int ncpu = libbpf_num_possible_cpus();
+	int hfd = bpf_map__fd(skel->maps.hists), mfd = bpf_map__fd(skel->maps.misc);
+	int sfd = bpf_map__fd(skel->maps.starts);
+	struct lat_hist *hv;
+	struct lat_misc *mv;
+	__u32 key, next, *prev = NULL;
+	struct lat_start st;
+	int ret = 0;
+
+	if (ncpu <= 0)
+		return ncpu ? ncpu : -EINVAL;
+	hv = calloc(ncpu, sizeof(*hv));
+	mv = calloc(ncpu, sizeof(*mv));
+	if (!hv || !mv) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	memset(s, 0, sizeof(*s));
+	for (int i = 0; i < nslots; i++) {
+		for (int c = 0; c < LAT_NR_CLASSES; c++) {
+			struct lat_hist *d = &s->h[i][c];
+
+			key = i * LAT_NR_CLASSES + c;
+			if (bpf_map_lookup_elem(hfd, &key, hv)) {
+				ret = -errno;
+				goto out;
+			}
+			/* per-CPU values summed here */
+			for (int cpu = 0; cpu < ncpu; cpu++) {
+				d->count += hv[cpu].count;
+				d->errors += hv[cpu].errors;
+				d->interrupted += hv[cpu].interrupted;
+				d->restarted += hv[cpu].restarted;
+				d->total_ns += hv[cpu].total_ns;
+				for (int b = 0; b < LAT_MAX_BUCKETS; b++) {
+					d->buckets[b] += hv[cpu].buckets[b];
+					d->buckets_ns[b] += hv[cpu].buckets_ns[b];
+				}
+			}
+		}
+		key = i;
+		if (bpf_map_lookup_elem(mfd, &key, mv)) {
+			ret = -errno;
+			goto out;
+		}
+		for (int cpu = 0; cpu < ncpu; cpu++) {
+			s->m[i].unmatched += mv[cpu].unmatched;
+			s->m[i].dropped += mv[cpu].dropped;
+			s->m[i].exited += mv[cpu].exited;
+		}
+	}
+	while (!bpf_map_get_next_key(sfd, prev, &next)) {
+		if (!bpf_map_lookup_elem(sfd, &next, &st) && st.state != LAT_IDLE)
+			s->inflight++;
+		key = next;
+		prev = &key;
+	}
+out:
+	free(hv);
+	free(mv);
+	return ret;
+}
+
+static void snap_sub(struct snap *d, const struct snap *a, const struct snap *b)
+{
+	for (int i = 0; i < nslots; i++) {
+		for (int c = 0; c < LAT_NR_CLASSES; c++) {
+			const struct lat_hist *x = &a->h[i][c], *y = &b->h[i][c];
+			struct lat_hist *z = &d->h[i][c];
+
+			z->count = x->count - y->count;
+			z->errors = x->errors - y->errors;
+			z->interrupted = x->interrupted - y->interrupted;
+			z->restarted = x->restarted - y->restarted;
+			z->total_ns = x->total_ns - y->total_ns;
+			for (int k = 0; k < LAT_MAX_BUCKETS; k++) {
+				z->buckets[k] = x->buckets[k] - y->buckets[k];
+				z->buckets_ns[k] = x->buckets_ns[k] - y->buckets_ns[k];
+			}
+		}
+		d->m[i].unmatched = a->m[i].unmatched - b->m[i].unmatched;
+		d->m[i].dropped = a->m[i].dropped - b->m[i].dropped;
+		d->m[i].exited = a->m[i].exited - b->m[i].exited;
+	}
+	d->inflight = a->inflight;
+}
+
+/* ---------------------------------------------------------------- printing */
+
+static const char *unit_name(void)
+{
+	return env.unit == LAT_MSEC ? "msecs" : env.unit == LAT_USEC ? "usecs" : "nsecs";
+}
+
+static const char *unit_short(void)
+{
+	return env.unit == LAT_MSEC ? "ms" : env.unit == LAT_USEC ? "us" : "ns";
+}
+
+static double ns_to_unit(uint64_t ns)
+{
+	return env.unit == LAT_MSEC ? ns / 1e6 : env.unit == LAT_USEC ? ns / 1e3 : (double)ns;
+}
+
+static const char *num_fmt(void)
+{
+	return env.unit == LAT_MSEC ? "%.3f" : env.unit == LAT_USEC ? "%.1f" : "%.0f";
+}
+
+static void fmt_num(char *buf, size_t len, double v)
+{
+	if (v < 0)
+		snprintf(buf, len, "-");
+	else
+		snprintf(buf, len, num_fmt(), v);
+}
+
+/* The two classes of a syscall added up. */
+static struct lat_hist sum_classes(const struct lat_hist *h)
+{
+	struct lat_hist t = {};
+
+	for (int c = 0; c < LAT_NR_CLASSES; c++) {
+		t.count += h[c].count;
+		t.errors += h[c].errors;
+		t.interrupted += h[c].interrupted;
+		t.restarted += h[c].restarted;
+		t.total_ns += h[c].total_ns;
+		for (int b = 0; b < LAT_MAX_BUCKETS; b++) {
+			t.buckets[b] += h[c].buckets[b];
+			t.buckets_ns[b] += h[c].buckets_ns[b];
+		}
+	}
+	return t;
+}
+
+/* p-quantile estimate in the display unit, -1 without calls. */
+static double percentile(const struct lat_hist *h, double p)
+{
+	double ns;
+
+	if (env.unit == LAT_NSEC)
+		return hist_percentile(h->buckets, LAT_MAX_BUCKETS, p);
+	ns = hist_percentile(h->buckets_ns, LAT_MAX_BUCKETS, p);
+	return ns < 0 ? ns : env.unit == LAT_MSEC ? ns / 1e6 : ns / 1e3;
+}
+
+static void json_percentile(const char *key, double v)
+{
+	if (v < 0)
+		print_null(key, NULL);
+	else
+		print_float(key, NULL, v);	/* 6 significant digits */
+}
+
+static void json_class(const char *name, const struct lat_hist *h)
+{
+	open_json_object(name);
+	print_uint("count", NULL, h->count);
+	print_uint("errors", NULL, h->errors);
+	print_uint("interrupted", NULL, h->interrupted);
+	print_uint("restarted", NULL, h->restarted);
+	print_uint("total_ns", NULL, h->total_ns);
+	json_percentile("p50", percentile(h, 0.50));
+	json_percentile("p99", percentile(h, 0.99));
+	hist_print_json("buckets", h->buckets, LAT_MAX_BUCKETS);
+	close_json_object();
+}
+
+static void text_class_section(const struct snap *d, int c, const char *title)
+{
+	bool any = false;
+
+	for (int i = 0; i < nslots; i++) {
+		const struct lat_hist *h = &d->h[i][c];
+		char tot[32], p50[32], p99[32];
+
+		if (!h->count)
+			continue;
+		if (!any)
+			printf("\n%s\n", title);
+		any = true;
+		fmt_num(tot, sizeof(tot), ns_to_unit(h->total_ns));
+		fmt_num(p50, sizeof(p50), percentile(h, 0.50));
+		fmt_num(p99, sizeof(p99), percentile(h, 0.99));
+		printf("\n%s: %llu call%s, %llu error%s", slots[i].name,
+		       (unsigned long long)h->count, h->count == 1 ? "" : "s",
+		       (unsigned long long)h->errors, h->errors == 1 ? "" : "s");
+		if (h->interrupted)
+			printf(", %llu interrupted", (unsigned long long)h->interrupted);
+		if (h->restarted)
+			printf(", %llu restarted", (unsigned long long)h->restarted);
+		printf(", total %s %s, p50 ~%s %s, p99 ~%s %s\n", tot, unit_short(), p50,
+		       unit_short(), p99, unit_short());
+		hist_print_text(h->buckets, LAT_MAX_BUCKETS, unit_name());
+	}
+}
+
+static void print_block(const struct snap *d, double secs, const char *mech,
+			const struct sa_cgroup *cg)
+{
+	uint64_t tot_unmatched = 0, tot_dropped = 0, tot_exited = 0, tot_restarted = 0,
+		 tot_interrupted = 0;
+	char hdr[64];
+
+	output_begin(pretty_output);
+	open_json_object(NULL);
+	if (json_wtr) {
+		print_string("mechanism", NULL, mech);
+		print_string("unit", NULL, unit_name());
+		print_uint("timestamp", NULL, (uint64_t)time(NULL));
+		print_float("interval_s", NULL, round(secs * 1000) / 1000);
+		open_json_object("filter");
+		if (cg) {
+			print_string("cgroup", NULL, cg->rel_path);
+			print_uint("cgroup_id", NULL, cg->id);
+			print_bool("subtree", NULL, true);
+		}
+		if (env.pid > 0)
+			print_uint("pid", NULL, env.pid);
+		if (env.comm)
+			print_string("comm", NULL, env.comm);
+		close_json_object();
+	} else {
+		char ts[32];
+		time_t t = time(NULL);
+
+		strftime(ts, sizeof(ts), "%H:%M:%S", localtime(&t));
+		printf("%s  (%.3f s, %s)\n", ts, secs, mech);
+		snprintf(hdr, sizeof(hdr), "TOTAL_%s", unit_short());
+		printf("%-16s %10s %8s %8s %16s %12s%s %12s%s\n", "SYSCALL", "CALLS", "ERRORS",
+		       "BLOCKED", hdr, "P50_", unit_short(), "P99_", unit_short());
+	}
+
+	open_json_array("syscalls", NULL);
+	for (int i = 0; i < nslots; i++) {
+		struct lat_hist t = sum_classes(d->h[i]);
+		double p50 = percentile(&t, 0.50);
+		double p99 = percentile(&t, 0.99);
+
+		tot_unmatched += d->m[i].unmatched;
+		tot_dropped += d->m[i].dropped;
+		tot_exited += d->m[i].exited;
+		tot_restarted += t.restarted;
+		tot_interrupted += t.interrupted;
+		if (json_wtr) {
+			open_json_object(NULL);
+			print_string("name", NULL, slots[i].name);
+			print_int("nr", NULL, slots[i].nr);
+			print_uint("count", NULL, t.count);
+			print_uint("errors", NULL, t.errors);
+			print_uint("interrupted", NULL, t.interrupted);
+			print_uint("restarted", NULL, t.restarted);
+			print_uint("unmatched", NULL, d->m[i].unmatched);
+			print_uint("dropped", NULL, d->m[i].dropped);
+			print_uint("exited", NULL, d->m[i].exited);
+			print_uint("total_ns", NULL, t.total_ns);
+			json_percentile("p50", p50);
+			json_percentile("p99", p99);
+			json_class("ran", &d->h[i][LAT_RAN]);
+			json_class("blocked", &d->h[i][LAT_BLOCKED]);
+			close_json_object();
+		} else {
+			char tot[32], s50[32], s99[32];
+
+			fmt_num(tot, sizeof(tot), ns_to_unit(t.total_ns));
+			fmt_num(s50, sizeof(s50), p50);
+			fmt_num(s99, sizeof(s99), p99);
+			printf("%-16s %10llu %8llu %8llu %16s %14s %14s\n", slots[i].name,
+			       (unsigned long long)t.count, (unsigned long long)t.errors,
+			       (unsigned long long)d->h[i][LAT_BLOCKED].count, tot, s50, s99);
+		}
+	}
+	close_json_array(NULL);
+
+	print_uint("unmatched", "unmatched %llu", tot_unmatched);
+	print_uint("dropped", ", dropped %llu", tot_dropped);
+	print_uint("exited", ", exited %llu", tot_exited);
+	print_uint("restarted", ", restarted %llu", tot_restarted);
+	print_uint("interrupted", ", interrupted %llu", tot_interrupted);
+	print_uint("inflight", ", in flight now %llu\n", d->inflight);
+
+	if (!json_wtr) {
+		text_class_section(d, LAT_RAN, "CPU cost: calls that did not sleep");
+		text_class_section(d, LAT_BLOCKED, "Blocking waits: calls that slept");
+		printf("\n");
+		fflush(stdout);
+	}
+	close_json_object();
+	output_end();
+}
+
+/* ---------------------------------------------------------------- main */
+
+static double now_mono(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* Sleep until t (monotonic, may be INFINITY) or a signal. */
+static void sleep_until(double t)
+{
+	while (!exiting) {
+		double left = t - now_mono();
+		struct timespec ts;
+
+		if (left <= 0)
+			return;
+		if (left > 0.2)	/* a signal just before nanosleep() costs at most this */
+			left = 0.2;
+		ts.tv_sec = (time_t)left;
+		ts.tv_nsec = (long)((left - ts.tv_sec) * 1e9);
+		nanosleep(&ts, NULL);	/* EINTR on a signal: loop checks exiting */
+	}
+}
+
+int do_latency(int argc, char **argv)
+{
+	enum { OPT_PID = 1000, OPT_COMM, OPT_MECH, OPT_MAX_THREADS };
+	static const struct option opts[] = {
+		{ "cgroup", required_argument, NULL, 'c' },
+		{ "pid", required_argument, NULL, OPT_PID },
+		{ "comm", required_argument, NULL, OPT_COMM },
+		{ "duration", required_argument, NULL, 'd' },
+		{ "interval", required_argument, NULL, 'i' },
+		{ "syscalls", required_argument, NULL, 's' },
+		{ "milliseconds", no_argument, NULL, 'm' },
+		{ "microseconds", no_argument, NULL, 'u' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "pretty", no_argument, NULL, 'p' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "mechanism", required_argument, NULL, OPT_MECH },
+		{ "max-threads", required_argument, NULL, OPT_MAX_THREADS },
+		{ "help", no_argument, NULL, 'h' },
+		{},
+	};
+	struct sa_cgroup cg = {};
+	struct latency_bpf *skel = NULL;
+	struct btf *vmlinux_btf = NULL;
+	struct snap *cur = NULL, *prev = NULL, *delta = NULL;
+	struct sigaction sa = {};
+	char err[1024], why[MECH_NR][512] = {};
+	int opt, ret = EXIT_ERR, nfilters = 0, cg_fd = -1, r;
+	enum mech m = MECH_NR;
+	double t_start, t_prev, t_end;
+	char *end;
+	long v;
+
+	memset(&env, 0, sizeof(env));
+	env.mech = -1;
+	env.syscalls = default_syscalls;
+	optind = 0;
+	opterr = 0;	/* one error line, ours */
+	while ((opt = getopt_long(argc, argv, "c:d:i:s:mujpvh", opts, NULL)) >= 0) {
+		switch (opt) {
+		case 'c':
+			env.cgroup = optarg;
+			nfilters++;
+			break;
+		case OPT_PID:
+			errno = 0;
+			v = strtol(optarg, &end, 10);
+			if (errno || *end || v <= 0 || v > 0x7fffffff)
+				return ctl_usage_err("latency: --pid needs a process id");
+			env.pid = v;
+			nfilters++;
+			break;
+		case OPT_COMM:
+			if (!*optarg)
+				return ctl_usage_err("latency: --comm needs a name");
+			env.comm = optarg;
+			nfilters++;
+			break;
+		case 'd':
+			if (parse_seconds(optarg, &env.duration))
+				return ctl_usage_err("latency: -d needs a positive number of seconds");
+			break;
+		case 'i':
+			if (parse_seconds(optarg, &env.interval))
+				return ctl_usage_err("latency: -i needs a positive number of seconds");
+			break;
+		case 's':
+			env.syscalls = optarg;
+			break;
+		case 'm':
+			if (env.unit == LAT_USEC)
+				return ctl_usage_err("latency: -m and -u exclude each other");
+			env.unit = LAT_MSEC;
+			break;
+		case 'u':
+			if (env.unit == LAT_MSEC)
+				return ctl_usage_err("latency: -m and -u exclude each other");
+			env.unit = LAT_USEC;
+			break;
+		case 'j':
+			json_output = true;
+			break;
+		case 'p':
+			json_output = pretty_output = true;
+			break;
+		case 'v':
+			env.verbose++;
+			break;
+		case OPT_MECH:
+			if (!strcmp(optarg, "auto"))
+				env.mech = -1;
+			else if (!strcmp(optarg, "fentry"))
+				env.mech = MECH_FENTRY;
+			else if (!strcmp(optarg, "tp_btf"))
+				env.mech = MECH_TP_BTF;
+			else if (!strcmp(optarg, "raw_tp"))
+				env.mech = MECH_RAW_TP;
+			else
+				return ctl_usage_err("latency: --mechanism: auto, fentry, tp_btf or raw_tp");
+			break;
+		case OPT_MAX_THREADS:
+			errno = 0;
+			v = strtol(optarg, &end, 10);
+			if (errno || *end || v < 1 || v > 1 << 22)
+				return ctl_usage_err("latency: --max-threads needs a number from 1 to %d",
+						     1 << 22);
+			env.max_threads = v;
+			break;
+		case 'h':
+			if (json_output)
+				return ctl_usage_err("latency: help has no JSON output");
+			usage();
+			return EXIT_OK;
+		default:
+			if (optopt > 0 && optopt < 128)
+				return ctl_usage_err("latency: bad option -%c or missing argument", optopt);
+			return ctl_usage_err("latency: bad option %s or missing argument", argv[optind - 1]);
+		}
+	}
+	if (optind < argc)
+		return ctl_usage_err("latency: unexpected argument '%s'", argv[optind]);
+	if (nfilters > 1)
+		return ctl_usage_err("latency: --cgroup, --pid and --comm exclude each other");
+	if (env.comm && strlen(env.comm) >= LAT_TASK_COMM_LEN)
+		return ctl_usage_err("latency: --comm: command names are at most %d characters",
+				     LAT_TASK_COMM_LEN - 1);
+	r = parse_syscalls(env.syscalls);
+	if (r)
+		return r;
+
+	libbpf_set_print(libbpf_print);
+	if (sa_check_privileges(err, sizeof(err))) {
+		p_err("%s", err);
+		return EXIT_ERR;
+	}
+	if (env.pid > 0 && kill(env.pid, 0) && errno == ESRCH) {
+		p_err("latency: no process %d", env.pid);
+		return EXIT_ERR;
+	}
+	if (env.cgroup) {
+		if (sa_cgroup_resolve(env.cgroup, &cg, err, sizeof(err))) {
+			p_err("%s", err);
+			return EXIT_ERR;
+		}
+		cg_fd = open(cg.abs_path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (cg_fd < 0) {
+			p_err("latency: open %s: %s", cg.abs_path, strerror(errno));
+			return EXIT_ERR;
+		}
+	}
+
+	/* Signals: end the run (and print the last block) from here on. */
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+
+	vmlinux_btf = btf__load_vmlinux_btf();
+	if (!vmlinux_btf)
+		vinfo("no kernel BTF (%s): fentry and tp_btf unavailable", strerror(errno));
+	for (int i = 0; i < MECH_NR && !skel; i++) {
+		if (env.mech >= 0 && env.mech != i)
+			continue;
+		if (i == MECH_TP_BTF && !vmlinux_btf) {
+			snprintf(why[i], sizeof(why[i]), "no kernel BTF");
+		} else {
+			skel = load_mech(i, vmlinux_btf, why[i], sizeof(why[i]));
+			if (skel && cg_fd >= 0) {
+				__u32 key = 0;
+
+				if (bpf_map_update_elem(bpf_map__fd(skel->maps.cgroup_map), &key,
+							&cg_fd, BPF_ANY)) {
+					p_err("latency: cgroup filter map: %s", strerror(errno));
+					goto out;
+				}
+			}
+			if (skel && attach_mech(skel, i, why[i], sizeof(why[i]))) {
+				detach_all();
+				latency_bpf__destroy(skel);
+				skel = NULL;
+			}
+		}
+		if (skel)
+			m = i;
+		else
+			vinfo("%s: %s", mech_names[i], why[i]);
+	}
+	if (!skel) {
+		if (env.mech >= 0)
+			p_err("latency: %s: %s", mech_names[env.mech], why[env.mech]);
+		else
+			p_err("latency: cannot trace syscalls here: fentry: %s; tp_btf: %s; raw_tp: %s",
+			      why[MECH_FENTRY], why[MECH_TP_BTF], why[MECH_RAW_TP]);
+		goto out;
+	}
+	vinfo("using %s: %s", mech_names[m], mech_desc[m]);
+	remember_prog_ids(skel);
+
+	cur = calloc(1, sizeof(*cur));
+	prev = calloc(1, sizeof(*prev));
+	delta = calloc(1, sizeof(*delta));
+	if (!cur || !prev || !delta) {
+		p_err("latency: out of memory");
+		goto out;
+	}
+	if (!json_output || env.verbose) {
+		char what[PATH_MAX + 64];
+
+		if (env.cgroup)
+			snprintf(what, sizeof(what), "in cgroup %s and below", cg.rel_path);
+		else if (env.pid > 0)
+			snprintf(what, sizeof(what), "of pid %d", env.pid);
+		else if (env.comm)
+			snprintf(what, sizeof(what), "of comm '%s'", env.comm);
+		else
+			snprintf(what, sizeof(what), "of all processes");
+		fprintf(stderr, "Tracing %d syscall%s %s with %s... Hit Ctrl-C to end.\n", nslots,
+			nslots == 1 ? "" : "s", what, mech_names[m]);
+	}
+
+	t_start = t_prev = now_mono();
+	t_end = env.duration > 0 ? t_start + env.duration : INFINITY;
+	ret = EXIT_OK;
+	for (;;) {
+		double next = env.interval > 0 ? t_prev + env.interval : INFINITY;
+		double t;
+
+		if (next > t_end)
+			next = t_end;
+		sleep_until(next);
+		r = read_snap(skel, cur);
+		if (r) {
+			p_err("latency: read maps: %s", strerror(-r));
+			ret = EXIT_ERR;
+			break;
+		}
+		t = now_mono();
+		snap_sub(delta, cur, prev);
+		print_block(delta, t - t_prev, mech_names[m], env.cgroup ? &cg : NULL);
+		*prev = *cur;
+		t_prev = t;
+		if (exiting || t >= t_end)
+			break;
+	}
+out:
+	detach_all();
+	latency_bpf__destroy(skel);
+	wait_progs_gone(3.0);
+	btf__free(vmlinux_btf);
+	if (cg_fd >= 0)
+		close(cg_fd);
+	free(cur);
+	free(prev);
+	free(delta);
+	return ret;
+}

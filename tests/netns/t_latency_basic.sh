@@ -1,0 +1,122 @@
+# sockaccelctl latency: exact counts for a known workload inside the traced
+# cgroup (and a child cgroup: the filter covers the subtree), nothing from a
+# process outside it, the ~200 ms blocking recv in the "blocked" class and in
+# the bucket that contains 200 ms, JSON that parses and matches the text of a
+# second tracer running at the same time, programs gone after SIGINT.
+# timeout: 120
+. "$SA_LIB"
+
+need_cmd jq
+need_bin sockaccelctl sa-syscalls
+SYS=$SA_BUILD/sa-syscalls
+SUB=$SA_CG/sub
+mkdir "$SUB" || fail "mkdir $SUB"
+OTHER=$(new_cgroup other)
+GO=$SA_TMP/go
+
+# ---- helpers (shared by the t_latency_* tests, copied) ----
+# start_tracer NAME ARGS...: sockaccelctl latency ARGS in the background,
+# stdout in $SA_TMP/NAME.out, stderr in NAME.err; waits for "Tracing".
+declare -A TPID
+start_tracer() {
+	local name=$1 i
+	shift
+	$SA_CTL latency -v "$@" >"$SA_TMP/$name.out" 2>"$SA_TMP/$name.err" &
+	TPID[$name]=$!
+	echo "${TPID[$name]}" >>"$SA_REG/pids"
+	for ((i = 0; i < 200; i++)); do
+		grep -q '^Tracing' "$SA_TMP/$name.err" 2>/dev/null && return 0
+		kill -0 "${TPID[$name]}" 2>/dev/null || break
+		sleep 0.05
+	done
+	cat "$SA_TMP/$name.err"
+	fail "tracer $name did not start"
+}
+# prog_ids NAME: ids of the tracer's BPF programs (from its -v output)
+prog_ids() { sed -n 's/^latency: programs: //p' "$SA_TMP/$1.err" | grep -o 'id [0-9]*' | cut -d' ' -f2; }
+# stop_tracer NAME: SIGINT, must exit 0 and leave no program behind
+stop_tracer() {
+	local name=$1 ids id
+	ids=$(prog_ids "$name")
+	[ -n "$ids" ] || fail "tracer $name: no program ids in its -v output"
+	kill -INT "${TPID[$name]}"
+	wait_pid "${TPID[$name]}" 20 || { cat "$SA_TMP/$name.err"; fail "tracer $name exited with $?"; }
+	for id in $ids; do
+		bpftool prog show id "$id" >/dev/null 2>&1 && fail "tracer $name left program id $id loaded"
+	done
+	return 0
+}
+# jsys FILE SYSCALL FILTER: jq FILTER on one syscall's object of the last block
+jsys() { jq -rs --arg n "$2" "last | .syscalls[] | select(.name == \$n) | $3" "$1"; }
+# ---- end helpers ----
+
+start_tracer json --cgroup "$SA_CG" -m -j -d 100
+start_tracer text --cgroup "$SA_CG" -m -d 100
+mech=$(sed -n 's/^latency: using \([a-z_]*\):.*/\1/p' "$SA_TMP/json.err")
+assert_match "$mech" '^(fentry|tp_btf|raw_tp)$' "-v names the mechanism"
+info "mechanism: $mech ($(grep -h 'latency: ' "$SA_TMP/json.err" | tr '\n' ' '))"
+for id in $(prog_ids json); do
+	bpftool prog show id "$id" >/dev/null 2>&1 || fail "program id $id (from -v) is not loaded while tracing"
+done
+
+# In SA_CG: 1000 sendto, 600 + 7 (EAGAIN) + 1 (blocks ~200 ms) recvfrom, and the
+# releasing thread's 1 sendto. In SA_CG/sub: 234 sendto, 10 recvfrom.
+# Outside (sibling cgroup): 5000 sendto, 300 + 50 + 1 recvfrom: must not count.
+bg_in "$SA_NS" "$SA_CG" "$SYS" --wait "$GO" --sendto 1000 --recvfrom 600 --eagain 7 \
+	--block-ms 200 >"$SA_TMP/w1.log" 2>&1
+W1=$BG_PID
+bg_in "$SA_NS" "$SUB" "$SYS" --wait "$GO" --sendto 234 --recvfrom 10 >"$SA_TMP/w2.log" 2>&1
+W2=$BG_PID
+bg_in "$SA_NS" "$OTHER" "$SYS" --wait "$GO" --sendto 5000 --recvfrom 300 --eagain 50 \
+	--block-ms 50 >"$SA_TMP/w3.log" 2>&1
+W3=$BG_PID
+touch "$GO"
+for w in $W1 $W2 $W3; do
+	wait_pid "$w" 60 || { cat "$SA_TMP"/w*.log; fail "workload $w failed"; }
+done
+cat "$SA_TMP/w1.log"
+stop_tracer json
+stop_tracer text
+
+J=$SA_TMP/json.out
+jq -e . "$J" >/dev/null || fail "JSON does not parse: $(head -c 300 "$J")"
+assert_eq "$(jq -s length "$J")" 1 "one JSON block without -i"
+assert_eq "$(jq -r .mechanism "$J")" "$mech" "JSON mechanism"
+assert_eq "$(jq -r .unit "$J")" msecs "unit"
+assert_eq "$(jq -r .filter.cgroup_id "$J")" "$(cgroup_id "$SA_CG")" "filter cgroup id"
+
+assert_eq "$(jsys "$J" sendto .count)" 1235 "sendto count (1000 + 1 + 234 in subtree)"
+assert_eq "$(jsys "$J" sendto .errors)" 0 "sendto errors"
+assert_eq "$(jsys "$J" recvfrom .count)" 618 "recvfrom count (600 + 7 + 1 + 10 in subtree)"
+assert_eq "$(jsys "$J" recvfrom .errors)" 7 "recvfrom errors (EAGAIN)"
+assert_eq "$(jsys "$J" recvfrom .unmatched)" 0 "recvfrom unmatched"
+assert_eq "$(jsys "$J" recvfrom .dropped)" 0 "recvfrom dropped"
+for s in sendmsg sendmmsg recvmsg recvmmsg poll epoll_wait epoll_pwait io_uring_enter; do
+	assert_eq "$(jsys "$J" $s .count)" 0 "$s count"
+done
+
+# The blocking recv: in the blocked class, in the bucket holding 200 ms, alone there.
+assert_ge "$(jsys "$J" recvfrom .blocked.count)" 1 "recvfrom blocked calls"
+b200=$(jsys "$J" recvfrom '[.blocked.buckets[] | select(.low <= 200 and .high >= 200) | .count] | add // 0')
+assert_eq "$b200" 1 "blocked recvfrom calls in the bucket containing 200 ms"
+assert_eq "$(jsys "$J" recvfrom '[.ran.buckets[] | select(.low <= 200 and .high >= 200) | .count] | add // 0')" 0 \
+	"a 200 ms call classed as not blocked"
+# histograms add up to the counts; class counts add up to the total
+for s in sendto recvfrom read write; do
+	c=$(jsys "$J" $s .count)
+	assert_eq "$(jsys "$J" $s '[.ran.buckets[].count, .blocked.buckets[].count] | add // 0')" "$c" "$s histogram sum"
+	assert_eq "$(jsys "$J" $s '.ran.count + .blocked.count')" "$c" "$s ran + blocked"
+done
+[ "$(jsys "$J" sendto .p50)" != null ] || fail "sendto p50 missing"
+
+# The text of the second tracer shows the same numbers.
+T=$SA_TMP/text.out
+for s in $(jq -r '.syscalls[].name' "$J"); do
+	row=$(awk -v s="$s" '$1 == s && NF == 7 { print $2, $3, $4; exit }' "$T")
+	assert_eq "$row" "$(jsys "$J" "$s" '"\(.count) \(.errors) \(.blocked.count)"')" "text row of $s vs JSON"
+done
+grep -A 12 '^Blocking waits' "$T" | grep -A 10 '^recvfrom:' |
+	grep -Eq '^ +128 -> 255 +: 1 ' || { cat "$T"; fail "text: blocked recvfrom not in 128 -> 255 ms"; }
+info "text output:"
+sed -n '1,20p' "$T"
+exit 0

@@ -1,0 +1,72 @@
+# sockaccelctl latency -i: one block per interval; the blocks add up exactly
+# (nothing lost between intervals); Ctrl-C prints the last, partial interval;
+# -d ends the run by itself.
+# timeout: 120
+. "$SA_LIB"
+
+need_cmd jq
+need_bin sockaccelctl sa-syscalls
+SYS=$SA_BUILD/sa-syscalls
+
+# ---- helpers (shared by the t_latency_* tests, copied) ----
+# start_tracer NAME ARGS...: sockaccelctl latency ARGS in the background,
+# stdout in $SA_TMP/NAME.out, stderr in NAME.err; waits for "Tracing".
+declare -A TPID
+start_tracer() {
+	local name=$1 i
+	shift
+	$SA_CTL latency -v "$@" >"$SA_TMP/$name.out" 2>"$SA_TMP/$name.err" &
+	TPID[$name]=$!
+	echo "${TPID[$name]}" >>"$SA_REG/pids"
+	for ((i = 0; i < 200; i++)); do
+		grep -q '^Tracing' "$SA_TMP/$name.err" 2>/dev/null && return 0
+		kill -0 "${TPID[$name]}" 2>/dev/null || break
+		sleep 0.05
+	done
+	cat "$SA_TMP/$name.err"
+	fail "tracer $name did not start"
+}
+# prog_ids NAME: ids of the tracer's BPF programs (from its -v output)
+prog_ids() { sed -n 's/^latency: programs: //p' "$SA_TMP/$1.err" | grep -o 'id [0-9]*' | cut -d' ' -f2; }
+# stop_tracer NAME: SIGINT, must exit 0 and leave no program behind
+stop_tracer() {
+	local name=$1 ids id
+	ids=$(prog_ids "$name")
+	[ -n "$ids" ] || fail "tracer $name: no program ids in its -v output"
+	kill -INT "${TPID[$name]}"
+	wait_pid "${TPID[$name]}" 20 || { cat "$SA_TMP/$name.err"; fail "tracer $name exited with $?"; }
+	for id in $ids; do
+		bpftool prog show id "$id" >/dev/null 2>&1 && fail "tracer $name left program id $id loaded"
+	done
+	return 0
+}
+# jsys FILE SYSCALL FILTER: jq FILTER on one syscall's object of the last block
+jsys() { jq -rs --arg n "$2" "last | .syscalls[] | select(.name == \$n) | $3" "$1"; }
+# ---- end helpers ----
+
+start_tracer short --cgroup "$SA_CG" -j -i 0.2 -d 100 --syscalls sendto,recvfrom
+start_tracer long --cgroup "$SA_CG" -i 60 -d 100 --syscalls sendto,recvfrom
+run_in "$SA_NS" "$SA_CG" "$SYS" --sendto 100 --recvfrom 10 || fail "workload 1"
+sleep 1
+run_in "$SA_NS" "$SA_CG" "$SYS" --sendto 50 --eagain 5 || fail "workload 2"
+stop_tracer short
+stop_tracer long
+
+J=$SA_TMP/short.out
+n=$(jq -s length "$J") || fail "JSON blocks do not parse"
+assert_ge "$n" 4 "blocks of 0.2 s in more than a second"
+assert_eq "$(jq -s '[.[].syscalls[] | select(.name == "sendto") | .count] | add' "$J")" 150 "sendto over all blocks"
+assert_eq "$(jq -s '[.[].syscalls[] | select(.name == "recvfrom") | .count] | add' "$J")" 15 "recvfrom over all blocks"
+assert_eq "$(jq -s '[.[].syscalls[] | select(.name == "recvfrom") | .errors] | add' "$J")" 5 "recvfrom errors over all blocks"
+assert_ge "$(jq -s '[.[] | select(any(.syscalls[]; .count > 0))] | length' "$J")" 2 "blocks with calls (two workloads 1 s apart)"
+
+# -i 60: no block before Ctrl-C; SIGINT prints the one partial interval
+T=$SA_TMP/long.out
+assert_eq "$(grep -c '^SYSCALL' "$T")" 1 "blocks printed by the -i 60 tracer"
+assert_eq "$(awk '$1 == "sendto" && NF == 7 { print $2 }' "$T")" 150 "sendto in the last (Ctrl-C) block"
+
+# -d alone: ends by itself with exit 0 and one block
+$SA_CTL latency --cgroup "$SA_CG" -j -d 0.3 --syscalls sendto >"$SA_TMP/d.out" 2>"$SA_TMP/d.err" ||
+	fail "latency -d 0.3 failed: $(cat "$SA_TMP/d.err")"
+assert_eq "$(jq -s length "$SA_TMP/d.out")" 1 "blocks with -d only"
+exit 0
