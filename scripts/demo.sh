@@ -8,7 +8,8 @@ cd "$(dirname "$0")/.."
 B=$PWD/build
 
 [ "$(id -u)" -eq 0 ] || { echo "demo: must be run as root" >&2; exit 1; }
-CG2=$(awk '$9 == "cgroup2" { print $5; exit }' /proc/self/mountinfo)
+. scripts/lib.sh
+CG2=$(cg2_mount)
 [ -n "$CG2" ] || { echo "demo: no cgroup v2 hierarchy mounted" >&2; exit 1; }
 
 ID=$$

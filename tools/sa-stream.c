@@ -502,6 +502,30 @@ static void *writer(void *arg)
 	return NULL;
 }
 
+/*
+ * recv() on a blocking socket, retried on EINTR. A blocking recv() must not
+ * fail with EAGAIN, but on a socket in a sockmap tcp_bpf_recvmsg() can (e.g.
+ * woken by the peer's FIN): count it, wait for readiness, retry. --strict
+ * returns it as the error it is.
+ */
+static ssize_t recv_blocking(struct conn *c, void *buf, size_t len)
+{
+	for (;;) {
+		ssize_t n = recv(c->fd, buf, len, 0);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) && !cfg.strict) {
+			struct pollfd pfd = { .fd = c->fd, .events = POLLIN | POLLRDHUP };
+
+			atomic_fetch_add(&c->eagain, 1);
+			poll(&pfd, 1, 100);
+			continue;
+		}
+		return n;
+	}
+}
+
 static void reader(struct conn *c)
 {
 	unsigned char *buf = malloc(cfg.read_size), *exp = malloc(cfg.read_size);
@@ -512,22 +536,8 @@ static void reader(struct conn *c)
 		goto out;
 	}
 	for (;;) {
-		ssize_t n = recv(c->fd, buf, cfg.read_size, 0);
+		ssize_t n = recv_blocking(c, buf, cfg.read_size);
 
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) && !cfg.strict) {
-			/*
-			 * A blocking recv() must not fail with EAGAIN, but on a socket
-			 * in a sockmap tcp_bpf_recvmsg() can (e.g. woken by the peer's
-			 * FIN). Count it, wait for readiness, retry; --strict fails.
-			 */
-			struct pollfd pfd = { .fd = c->fd, .events = POLLIN | POLLRDHUP };
-
-			atomic_fetch_add(&c->eagain, 1);
-			poll(&pfd, 1, 100);
-			continue;
-		}
 		if (n < 0) {
 			conn_error(c, "ERROR conn %d: recv at offset %" PRIu64 ": %s", c->idx, off,
 				   strerror(errno));
@@ -641,8 +651,7 @@ static void *conn_main(void *arg)
 		char b[256];
 		ssize_t n;
 
-		while ((n = recv(c->fd, b, sizeof(b), 0)) < 0 && errno == EINTR)
-			;
+		n = recv_blocking(c, b, sizeof(b));
 		if (n > 0)
 			conn_error(c, "MISMATCH conn %d at offset 0: expected EOF got 0x%02x "
 				   "(--no-reply)", c->idx, (unsigned char)b[0]);
