@@ -36,11 +36,7 @@ for c in ip jq timeout awk; do
 	command -v "$c" >/dev/null || die "$c not found"
 done
 
-# mountinfo: field 5 = mount point, fstype is the first field after " - ".
-mount_of_type() {
-	awk -v t="$1" '{ for (i = 7; i <= NF; i++) if ($i == "-") break;
-			 if ($(i + 1) == t) { print $5; exit } }' /proc/self/mountinfo
-}
+. "$SA_ROOT/scripts/lib.sh"	# mount_of_type
 is_mounted_as() {	# PATH FSTYPE
 	awk -v p="$1" -v t="$2" '{ for (i = 7; i <= NF; i++) if ($i == "-") break;
 			 if ($5 == p && $(i + 1) == t) f = 1 } END { exit !f }' /proc/self/mountinfo

@@ -44,7 +44,8 @@ no_pin() {	# NAME
 expect_err nonexistent nonzero $SA_LOADER "$SA_CG2/sockaccel-no-such-cgroup-$$"
 no_pin nonexistent
 
-v1=$(awk '{ for (i = 7; i <= NF; i++) if ($i == "-") break; if ($(i + 1) == "cgroup") { print $5; exit } }' /proc/self/mountinfo)
+. "$SA_ROOT/scripts/lib.sh"
+v1=$(mount_of_type cgroup)
 if [ -n "$v1" ]; then
 	expect_err "cgroup v1 ($v1)" nonzero $SA_LOADER "$v1"
 	no_pin "cgroup v1"
