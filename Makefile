@@ -113,3 +113,7 @@ clean:
 
 .DELETE_ON_ERROR:
 .SECONDARY:
+
+# Benchmarks (report, never fail on a number); QUICK=1: under 2 minutes.
+bench: all
+	./bench/run.sh $(if $(QUICK),--quick)

@@ -1,0 +1,230 @@
+# SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+# Shared helpers for the sockaccel benchmarks; sourced by bench/run.sh.
+#
+# Environment after bench_setup:
+#   NS            network namespace every TCP benchmark runs in (lo only)
+#   CG_PLAIN      cgroup v2 directory without sockaccel ("plain")
+#   CG_ACCEL      cgroup v2 directory with sockaccel attached ("accel")
+#   PIN           pin directory of this run, on a private bpffs instance mounted
+#                 at $TMPD/bpffs (not /sys/fs/bpf: a bpffs mounted over
+#                 /sys/fs/bpf by anyone else would hide the pins mid-run)
+#   TMPD          scratch directory (configs, logs)
+#   RAW           JSON-lines file: one record per measured run
+# Modes: plain | accel | unix (AF_UNIX runs use the plain cgroup).
+
+BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+ROOT=$(cd "$BENCH_DIR/.." && pwd)
+BUILD=${BUILD:-$ROOT/build}
+LOADER=$BUILD/sockaccel-loader
+CTL=$BUILD/sockaccelctl
+
+BG_PIDS=()
+NS= CG_BASE= CG_PLAIN= CG_ACCEL= PIN= BPFFS= TMPD= RAW=
+
+log() { printf '[%s] %s\n' "$(date +%T)" "$*" >&2; }
+die() { log "ERROR: $*"; exit 1; }
+
+. "$ROOT/scripts/lib.sh"	# cg2_mount
+
+cg_of() {
+	case $1 in
+	accel) echo "$CG_ACCEL" ;;
+	plain | unix) echo "$CG_PLAIN" ;;
+	*) die "unknown mode $1" ;;
+	esac
+}
+
+# inmode MODE CMD...: run CMD in MODE's cgroup, inside the bench netns.
+# The process joins the cgroup first (ip netns exec hides the cgroup2 mount).
+_INMODE='cg=$1 ns=$2; shift 2; echo $$ > "$cg/cgroup.procs" && exec ip netns exec "$ns" "$@"'
+inmode() {
+	local cg
+	cg=$(cg_of "$1") || return 1
+	shift
+	sh -c "$_INMODE" sh "$cg" "$NS" "$@"
+}
+
+# start_bg MODE LOG CMD...: like inmode, in the background; sets BG_PID.
+# The pid stays the command's own (sh and ip netns exec both exec).
+start_bg() {
+	local cg log=$2
+	cg=$(cg_of "$1") || return 1
+	shift 2
+	sh -c "$_INMODE" sh "$cg" "$NS" "$@" >"$log" 2>&1 </dev/null &
+	BG_PID=$!
+	BG_PIDS+=("$BG_PID")
+}
+
+# run_fg CMD...: run CMD and wait for it with the `wait` builtin, so that an
+# interrupt runs the trap at once (bash defers the trap, or skips it if CMD
+# catches SIGINT itself, while a plain foreground command runs). CMD's stdout
+# is left in FG_OUT; returns CMD's exit status.
+run_fg() {
+	local pid rc
+	"$@" >"$TMPD/fg.out" </dev/null &
+	pid=$!
+	BG_PIDS+=("$pid")
+	wait "$pid"
+	rc=$?
+	_forget "$pid"
+	FG_OUT=$(<"$TMPD/fg.out")
+	return $rc
+}
+
+# run_in MODE CMD...: run_fg in MODE's cgroup, inside the bench netns.
+run_in() {
+	local cg
+	cg=$(cg_of "$1") || return 1
+	shift
+	run_fg sh -c "$_INMODE" sh "$cg" "$NS" "$@"
+}
+
+_forget() {
+	local keep=() p
+	for p in "${BG_PIDS[@]}"; do [ "$p" = "$1" ] || keep+=("$p"); done
+	BG_PIDS=("${keep[@]}")
+}
+
+# stop_bg PID: end one process we started (TERM, then KILL after 3 s).
+stop_bg() {
+	local pid=$1 i
+	[ -n "$pid" ] || return 0
+	if kill -0 "$pid" 2>/dev/null; then
+		kill -TERM "$pid" 2>/dev/null
+		for i in $(seq 30); do
+			kill -0 "$pid" 2>/dev/null || break
+			# a zombie child counts as alive for kill -0: reap it
+			[ "$(ps -o stat= -p "$pid" 2>/dev/null | cut -c1)" = Z ] && break
+			sleep 0.1
+		done
+		kill -KILL "$pid" 2>/dev/null
+	fi
+	wait "$pid" 2>/dev/null
+	_forget "$pid"
+	return 0
+}
+
+# wait_listen PORT [PID]: wait (up to 10 s) until a TCP socket listens on PORT in NS.
+wait_listen() {
+	local port=$1 pid=${2:-} i
+	for i in $(seq 500); do
+		if ip netns exec "$NS" ss -Hltn "sport = :$port" 2>/dev/null | grep -q .; then
+			return 0
+		fi
+		if [ -n "$pid" ] && ! kill -0 "$pid" 2>/dev/null; then
+			log "server for port $port exited early"
+			return 1
+		fi
+		sleep 0.02
+	done
+	log "nothing listens on port $port"
+	return 1
+}
+
+# stats: "redirected_bytes passed_bytes passed_no_peer_bytes sockets_added" of this run's programs.
+stats() {
+	"$CTL" --pin-dir "$PIN" -j stats 2>/dev/null |
+		jq -r '"\(.redirected_bytes // 0) \(.passed_bytes // 0) \(.passed_no_peer_bytes // 0) \(.sockets_added // 0)"' 2>/dev/null ||
+		echo "0 0 0 0"
+}
+
+# stats_delta BEFORE AFTER: JSON object with the counter differences.
+stats_delta() {
+	local -a b=($1) a=($2)
+	printf '{"redirected_bytes":%s,"passed_bytes":%s,"passed_no_peer_bytes":%s,"sockets_added":%s}' \
+		$((a[0] - b[0])) $((a[1] - b[1])) $((a[2] - b[2])) $((a[3] - b[3]))
+}
+
+# record JSON...: append one run record (a JSON object) to RAW.
+record() { jq -c . <<<"$*" >>"$RAW" || log "bad record: $*"; }
+
+# order REP MODE...: the modes in the order of repetition REP (reversed on odd
+# repetitions, so neither mode always runs first).
+order() {
+	local rep=$1
+	shift
+	if ((rep % 2)); then
+		local i out=()
+		for ((i = $#; i >= 1; i--)); do out+=("${!i}"); done
+		echo "${out[@]}"
+	else
+		echo "$@"
+	fi
+}
+
+# cpu client|server: "taskset -c N" placing the client on CPU 0 and the server
+# on CPU 1 (different CPUs, the usual case for two busy processes), or nothing
+# with --no-pin or on a single CPU. PLACEMENT=same puts the server on CPU 0 too.
+NCPU=$(nproc)
+PIN_CPUS=${PIN_CPUS:-1}
+PLACEMENT=cross
+cpu() {
+	[ "$PIN_CPUS" = 1 ] && [ "$NCPU" -ge 2 ] || return 0
+	if [ "$1" = server ] && [ "$PLACEMENT" = cross ]; then echo "taskset -c 1"; else echo "taskset -c 0"; fi
+}
+# cpupair: the "-a C1,C2" argument of sa-pingpong unix/ustream, or nothing
+cpupair() {
+	[ "$PIN_CPUS" = 1 ] && [ "$NCPU" -ge 2 ] || return 0
+	if [ "$PLACEMENT" = cross ]; then echo "-a 0,1"; else echo "-a 0,0"; fi
+}
+placement() { if [ "$PIN_CPUS" = 1 ] && [ "$NCPU" -ge 2 ]; then echo "$PLACEMENT"; else echo any; fi; }
+
+median() { sort -g | awk '{ v[NR] = $1 } END { if (NR) print (NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2) }'; }
+
+bench_cleanup() {
+	local rc=$? p
+	trap - EXIT INT TERM
+	set +e
+	for p in "${BG_PIDS[@]}"; do stop_bg "$p"; done
+	[ -n "$PIN" ] && [ -d "$PIN" ] && "$CTL" --pin-dir "$PIN" teardown >/dev/null 2>&1
+	# unmounting our bpffs instance drops whatever a failed teardown left
+	[ -n "$BPFFS" ] && mountpoint -q "$BPFFS" && { umount "$BPFFS" || umount -l "$BPFFS"; }
+	[ -n "$NS" ] && ip netns del "$NS" 2>/dev/null
+	for p in "$CG_ACCEL" "$CG_PLAIN" "$CG_BASE"; do
+		[ -n "$p" ] && [ -d "$p" ] && rmdir "$p" 2>/dev/null
+	done
+	[ -n "$TMPD" ] && [ -z "${KEEP_TMP:-}" ] && rm -rf "$TMPD"
+	exit "$rc"
+}
+
+bench_setup() {
+	local cg2
+	[ "$(id -u)" -eq 0 ] || die "must run as root"
+	[ -x "$LOADER" ] && [ -x "$CTL" ] || die "build first: make"
+	trap bench_cleanup EXIT
+	trap 'log "interrupted"; exit 130' INT TERM
+
+	TMPD=$(mktemp -d /tmp/sockaccel-bench.XXXXXX)
+	chmod 755 "$TMPD"
+	RAW=$TMPD/runs.jsonl
+	: >"$RAW"
+
+	cg2=$(cg2_mount)
+	[ -n "$cg2" ] || die "no cgroup2 mount in /proc/self/mountinfo"
+	CG_BASE=$cg2/sockaccel-bench-$$
+	CG_PLAIN=$CG_BASE/plain
+	CG_ACCEL=$CG_BASE/accel
+	mkdir "$CG_BASE" "$CG_PLAIN" "$CG_ACCEL" || die "cannot create cgroups under $cg2"
+
+	BPFFS=$TMPD/bpffs
+	mkdir "$BPFFS" && mount -t bpf -o mode=0700 bpf "$BPFFS" || { BPFFS=; die "cannot mount bpffs on $TMPD/bpffs"; }
+	PIN=$BPFFS/sockaccel-bench-$$
+	"$LOADER" --pin-dir "$PIN" "$CG_ACCEL" >"$TMPD/loader.log" 2>&1 ||
+		{ cat "$TMPD/loader.log" >&2; die "sockaccel-loader failed"; }
+	log "$(tr '\n' ' ' <"$TMPD/loader.log")"
+
+	NS=sabench-$$
+	ip netns add "$NS" || die "ip netns add failed"
+	ip -n "$NS" link set lo up
+	# short connections: many ports, reuse TIME_WAIT ports (netns-local sysctls)
+	ip netns exec "$NS" sysctl -qw net.ipv4.ip_local_port_range="10000 65000" net.ipv4.tcp_tw_reuse=1
+
+	# Something attached above our cgroups (e.g. to the root cgroup) would make
+	# "plain" not plain: check the effective programs.
+	if command -v bpftool >/dev/null; then
+		if bpftool cgroup show "$CG_PLAIN" effective 2>/dev/null | grep -qE 'sock_ops|sk_msg'; then
+			log "WARNING: the plain cgroup inherits sock_ops programs from a parent: plain is not plain"
+			PLAIN_WARNING="plain cgroup inherits sock_ops programs from a parent cgroup"
+		fi
+	fi
+}

@@ -1,0 +1,78 @@
+# SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+# Matrix: iperf3 throughput, plain vs accelerated, per write size, with Nagle
+# (iperf3 default) and with -N; AF_UNIX reference via `sa-pingpong ustream`.
+# Sourced by bench/run.sh. Uses REPS, IPERF_SIZES, IPERF_TIME.
+
+declare -A IPERF_PORT=([plain]=5201 [accel]=5202)
+declare -A IPERF_PID=()
+
+iperf_server_start() {
+	local mode=$1
+	start_bg "$mode" "$TMPD/iperf3-$mode.log" $(cpu server) iperf3 -s -B 127.0.0.1 -p "${IPERF_PORT[$mode]}"
+	IPERF_PID[$mode]=$BG_PID
+	wait_listen "${IPERF_PORT[$mode]}" "$BG_PID"
+}
+
+iperf_one() {
+	local mode=$1 size=$2 nd=$3 rep=$4 before after out flag=()
+	[ "$nd" = true ] && flag=(-N)
+	before=$(stats)
+	run_in "$mode" timeout $((IPERF_TIME + 30)) $(cpu client) iperf3 -c 127.0.0.1 -p "${IPERF_PORT[$mode]}" \
+		-l "$size" -t "$IPERF_TIME" -J "${flag[@]}" 2>"$TMPD/iperf3-client.err"
+	out=$FG_OUT
+	after=$(stats)
+	if ! jq -e '.end.sum_received.bits_per_second' <<<"$out" >/dev/null 2>&1; then
+		local err
+		err=$(jq -r '.error // empty' <<<"$out" 2>/dev/null)
+		[ -n "$err" ] || err=$(head -c 300 "$TMPD/iperf3-client.err")
+		log "iperf3 $mode -l $size nodelay=$nd failed: ${err:-no output}"
+		record "{\"bench\":\"iperf3\",\"mode\":\"$mode\",\"size\":$size,\"nodelay\":$nd,\"rep\":$rep,\"error\":$(jq -Rn --arg e "${err:-no output}" '$e')}"
+		# the server may be stuck in the failed test: restart it
+		stop_bg "${IPERF_PID[$mode]}"
+		iperf_server_start "$mode"
+		return 0
+	fi
+	record "$(jq -c --arg mode "$mode" --argjson size "$size" --argjson nd "$nd" --argjson rep "$rep" \
+		--argjson ctr "$(stats_delta "$before" "$after")" '{
+		bench: "iperf3", mode: $mode, size: $size, nodelay: $nd, rep: $rep,
+		seconds: .end.sum_received.seconds,
+		gbps: (.end.sum_received.bits_per_second / 1e9),
+		sent_gbps: (.end.sum_sent.bits_per_second / 1e9),
+		retransmits: .end.sum_sent.retransmits,
+		cpu_sender_pct: .end.cpu_utilization_percent.host_total,
+		cpu_receiver_pct: .end.cpu_utilization_percent.remote_total,
+		counters: $ctr }' <<<"$out")"
+}
+
+ustream_one() {
+	local size=$1 rep=$2 out
+	run_in unix timeout $((IPERF_TIME + 30)) "$BUILD/sa-pingpong" ustream -s "$size" -t "$IPERF_TIME" $(cpupair) -j
+	out=$FG_OUT
+	if [ -z "$out" ]; then
+		log "sa-pingpong ustream -s $size failed"
+		record "{\"bench\":\"iperf3\",\"mode\":\"unix\",\"size\":$size,\"nodelay\":false,\"rep\":$rep,\"error\":\"sa-pingpong ustream failed\"}"
+		return 0
+	fi
+	record "$(jq -c --argjson rep "$rep" '{bench: "iperf3", mode: "unix", size, nodelay: false, rep: $rep,
+		seconds, gbps, cpu_sender_pct, cpu_receiver_pct, tool: "sa-pingpong ustream"}' <<<"$out")"
+}
+
+bench_iperf3() {
+	local rep size nd mode
+	log "iperf3: sizes ${IPERF_SIZES[*]}, ${IPERF_TIME}s each, Nagle on and -N, $REPS repetitions"
+	iperf_server_start plain || return 1
+	iperf_server_start accel || return 1
+	for rep in $(seq "$REPS"); do
+		for size in "${IPERF_SIZES[@]}"; do
+			for nd in false true; do
+				for mode in $(order "$rep" plain accel); do
+					iperf_one "$mode" "$size" "$nd" "$rep"
+				done
+			done
+			ustream_one "$size" "$rep"
+		done
+		log "iperf3: repetition $rep/$REPS done"
+	done
+	stop_bg "${IPERF_PID[plain]}"
+	stop_bg "${IPERF_PID[accel]}"
+}
