@@ -25,6 +25,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#define TOOL_NAME "sa-connrate"
+#include "tool_util.h"
+
 static const char usage[] =
 "Usage: sa-connrate server -l ADDR -p PORT [-r SIZE]\n"
 "       sa-connrate client -c ADDR -p PORT [-t SEC] [-r SIZE] [-j]\n"
@@ -49,50 +52,6 @@ struct opts {
 	size_t size;
 	bool json;
 };
-
-static void die(const char *what)
-{
-	fprintf(stderr, "sa-connrate: %s: %s\n", what, strerror(errno));
-	exit(1);
-}
-
-static int full_io(int fd, char *buf, size_t len, bool write_)
-{
-	size_t done = 0;
-
-	while (done < len) {
-		ssize_t n = write_ ? write(fd, buf + done, len - done) : read(fd, buf + done, len - done);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return n == 0 ? 0 : -1;
-		done += n;
-	}
-	return 1;
-}
-
-static void resolve(const char *addr, int port, struct sockaddr_storage *ss, socklen_t *len)
-{
-	struct sockaddr_in *s4 = (void *)ss;
-	struct sockaddr_in6 *s6 = (void *)ss;
-
-	memset(ss, 0, sizeof(*ss));
-	if (inet_pton(AF_INET, addr, &s4->sin_addr) == 1) {
-		s4->sin_family = AF_INET;
-		s4->sin_port = htons(port);
-		*len = sizeof(*s4);
-		return;
-	}
-	if (inet_pton(AF_INET6, addr, &s6->sin6_addr) == 1) {
-		s6->sin6_family = AF_INET6;
-		s6->sin6_port = htons(port);
-		*len = sizeof(*s6);
-		return;
-	}
-	fprintf(stderr, "sa-connrate: bad address '%s'\n", addr);
-	exit(2);
-}
 
 static int run_server(const struct opts *o)
 {
@@ -126,21 +85,6 @@ static int run_server(const struct opts *o)
 		close(fd);
 	}
 	return 0;
-}
-
-static double now_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e6 + ts.tv_nsec / 1e3;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
 }
 
 static int run_client(const struct opts *o)
