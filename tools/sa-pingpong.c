@@ -215,9 +215,10 @@ static void pin(int cpu)
 		die("sched_setaffinity");
 }
 
-static int run_unix(const struct opts *o)
+/* An AF_UNIX socketpair and a forked peer: returns 0 in the peer (pinned to
+ * cpu_peer, holding sv[1]) and the peer's pid in the parent. */
+static pid_t unix_peer(const struct opts *o, int sv[2])
 {
-	int sv[2], r, st;
 	pid_t pid;
 
 	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv))
@@ -228,6 +229,17 @@ static int run_unix(const struct opts *o)
 	if (pid == 0) {
 		pin(o->cpu_peer);
 		close(sv[0]);
+	}
+	return pid;
+}
+
+static int run_unix(const struct opts *o)
+{
+	int sv[2], r, st;
+	pid_t pid;
+
+	pid = unix_peer(o, sv);
+	if (pid == 0) {
 		echo_loop(sv[1], o->size);
 		_exit(0);
 	}
@@ -258,14 +270,8 @@ static int run_ustream(const struct opts *o)
 	if (!buf)
 		die("malloc");
 	memset(buf, 'x', o->size);
-	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv))
-		die("socketpair");
-	pid = fork();
-	if (pid < 0)
-		die("fork");
+	pid = unix_peer(o, sv);
 	if (pid == 0) {
-		pin(o->cpu_peer);
-		close(sv[0]);
 		for (;;) {
 			ssize_t n = read(sv[1], buf, o->size);
 

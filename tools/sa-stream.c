@@ -723,6 +723,19 @@ static void conn_names(struct conn *c)
 	fmt_addr(&ss, c->peer, sizeof(c->peer));
 }
 
+/* Name the connection and start its thread; on failure close it. */
+static int conn_start(struct conn *c)
+{
+	conn_names(c);
+	pthread_mutex_init(&c->lock, NULL);
+	if (pthread_create(&c->thr, NULL, conn_main, c)) {
+		fprintf(stderr, "sa-stream: pthread_create failed\n");
+		close(c->fd);
+		return -1;
+	}
+	return 0;
+}
+
 static int run_server(void)
 {
 	struct sockaddr_storage ss;
@@ -772,13 +785,8 @@ static int run_server(void)
 		c->seed_out = c->seed_in + 1;
 		c->want_in = cfg.bytes;
 		c->want_out = cfg.echo ? cfg.bytes : 0;
-		conn_names(c);
-		pthread_mutex_init(&c->lock, NULL);
-		if (pthread_create(&c->thr, NULL, conn_main, c)) {
-			fprintf(stderr, "sa-stream: pthread_create failed\n");
-			close(fd);
+		if (conn_start(c))
 			break;
-		}
 		nconns_started = i + 1;
 	}
 	close(lfd);
@@ -844,13 +852,8 @@ static int run_client(void)
 		c->seed_in = c->seed_out + 1;
 		c->want_out = cfg.bytes;
 		c->want_in = cfg.reply_bytes;
-		conn_names(c);
-		pthread_mutex_init(&c->lock, NULL);
-		if (pthread_create(&c->thr, NULL, conn_main, c)) {
-			fprintf(stderr, "sa-stream: pthread_create failed\n");
-			close(fd);
+		if (conn_start(c))
 			break;
-		}
 		nconns_started = i + 1;
 	}
 	return 0;
