@@ -18,6 +18,12 @@ CFLAGS += $(LIBBPF_CFLAGS) -I$(OUTPUT) -Ibpf -Ilib
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -I$(OUTPUT) -Ibpf \
 	$(shell $(CLANG) -v -E - </dev/null 2>&1 | sed -n '/<...> search starts here:/,/End of search list./{ s| \(/.*\)|-idirafter \1|p }')
 
+# Test build: `make SA_NO_STICKY=1 OUTPUT=build-naive` gives the naive redirect
+# (no per-direction state machine), to prove the ordering tests can fail.
+ifeq ($(SA_NO_STICKY),1)
+BPF_CFLAGS += -DSA_NO_STICKY
+endif
+
 BPF_SRCS := $(wildcard bpf/*.bpf.c)
 BPF_OBJS := $(patsubst bpf/%.bpf.c,$(OUTPUT)/%.bpf.o,$(BPF_SRCS))
 SKELS := $(patsubst bpf/%.bpf.c,$(OUTPUT)/%.skel.h,$(BPF_SRCS))
@@ -39,7 +45,7 @@ Q = @
 msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 endif
 
-.PHONY: all clean deps print-deps test demo bench install uninstall
+.PHONY: all clean deps print-deps test demo bench install uninstall prove-naive
 all: $(BINS) $(TOOLS)
 
 $(OUTPUT) $(OUTPUT)/lib $(OUTPUT)/loader $(OUTPUT)/ctl:
@@ -81,9 +87,12 @@ $(OUTPUT)/%: tools/%.c $(wildcard tools/*.h) | $(OUTPUT)
 	$(call msg,TOOL,$@)
 	$(Q)$(CC) $(CFLAGS) $< -o $@ $(TOOLS_LIBS) -lpthread -lm
 
+# sa-integrity's uring send/recv modes need liburing (liburing-dev).
+$(OUTPUT)/sa-integrity: TOOLS_LIBS += -luring
+
 # Debian packages the build, tests, demo and bench need (installed when missing).
-DEB_PKGS := clang llvm libbpf-dev bpftool iproute2 iperf3 cgroup-tools libcgroup-dev \
-	libelf-dev zlib1g-dev pkg-config jq gcc make util-linux procps
+DEB_PKGS := python3 clang llvm libbpf-dev bpftool iproute2 iperf3 cgroup-tools libcgroup-dev \
+	libelf-dev zlib1g-dev pkg-config jq gcc make util-linux procps liburing-dev
 deps:
 	@./scripts/deps.sh $(DEB_PKGS)
 
@@ -93,6 +102,10 @@ print-deps:
 test: deps
 	$(MAKE) all
 	./tests/netns/run.sh $(TESTS)
+
+# The ordering tests must fail without the state machine (docs/design.md).
+prove-naive: all
+	./tests/netns/prove_naive.sh
 
 demo: deps
 	$(MAKE) all
@@ -109,7 +122,7 @@ uninstall:
 
 clean:
 	$(call msg,CLEAN)
-	$(Q)rm -rf $(OUTPUT)
+	$(Q)rm -rf $(OUTPUT) build-naive
 
 .DELETE_ON_ERROR:
 .SECONDARY:

@@ -1,15 +1,23 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * sockaccel dataplane.
- *  sockops: every established TCP socket of an attached cgroup whose peer is
- *           on this host goes into sock_map, keyed by its own view.
- *  sk_msg:  attached to sock_map; each sendmsg() looks up the peer's view and
- *           redirects into the peer's receive queue, or passes to TCP.
+ * sockaccel dataplane (docs/design.md).
+ *  sa_sock_create: records which process created a TCP socket (policy).
+ *  sa_sockops:     every established TCP socket of an attached cgroup whose
+ *                  peer is on this host goes into sock_map, keyed by its own
+ *                  view, unless policy or its history forbids it.
+ *  sa_sk_msg:      runs on each sendmsg(); the per-direction state machine
+ *                  chooses redirect into the peer's receive queue or TCP.
+ *  sa_rx_track:    counts what accelerated sockets read (the slow-reader
+ *                  bound and the proof that lets a direction come back).
+ *  sa_conns_iter:  dumps every socket's state for `sockaccelctl conns`.
  */
 #include "lib/common.h"
+#include <bpf/bpf_tracing.h>
 #include "lib/maps.h"
 #include "lib/counters.h"
 #include "lib/key.h"
+#include "lib/state.h"
+#include "lib/policy.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -17,31 +25,122 @@ char LICENSE[] SEC("license") = "GPL";
 #define SA_EEXIST 17
 #define SA_ENOMEM 12
 #define SA_E2BIG  7
+#define SA_MSG_PEEK 2
+#define SA_IPPROTO_TCP 6
+
+/* ------------------------------------------------------------ sock_create */
+
+SEC("cgroup/sock_create")
+int sa_sock_create(struct bpf_sock *sk)
+{
+	struct sa_sock_state *st;
+
+	if (sk->protocol != SA_IPPROTO_TCP)
+		return 1;
+	st = bpf_sk_storage_get(&sock_state, sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
+	if (!st)
+		return 1;
+	bpf_get_current_comm(st->comm, sizeof(st->comm));
+	st->flags |= SA_F_COMM_SET;
+	if (sa_comm_excluded(st->comm))
+		st->flags |= SA_F_EXCLUDED_COMM;
+	return 1;	/* never refuse a socket */
+}
+
+/* ---------------------------------------------------------------- sockops */
+
+static __always_inline void sa_off(struct sa_sock_state *st, __u8 reason, int counter)
+{
+	st->mode = SA_MODE_OFF;
+	st->reason = reason;
+	st->mode_since_ns = bpf_ktime_get_ns();
+	count(counter, 1);
+}
+
+/* Reset what a listener's storage passed on (BPF_F_CLONE), keep comm/policy. */
+static __always_inline void sa_state_reset(struct sa_sock_state *st,
+					   const struct sa_sock_key *key)
+{
+	st->key = *key;
+	st->cookie = 0;
+	st->tx_redir_bytes = 0;
+	st->tx_tcp_bytes = 0;
+	st->tx_redir_msgs = 0;
+	st->tx_tcp_msgs = 0;
+	st->transitions = 0;
+	st->cgroup_id = 0;
+	st->flags &= SA_F_EXCLUDED_COMM | SA_F_COMM_SET;
+	st->mode = SA_MODE_NEW;
+	st->reason = SA_R_NONE;
+	st->mode_since_ns = bpf_ktime_get_ns();
+}
 
 static __always_inline void sa_insert(struct bpf_sock_ops *skops)
 {
+	struct sa_rx_progress rx = {};
 	struct sa_sock_key key = {};
+	struct sa_sock_state *st;
+	struct bpf_sock *sk = skops->sk;
+	struct tcp_sock *tp;
 	struct sa_conn c;
 	long err;
 
+	if (!sk)
+		return;
 	SA_CONN_FROM_CTX(&c, skops);
 	if (c.family != AF_INET && c.family != AF_INET6)
 		return;
 	sa_key_build(&key, &c, bpf_get_netns_cookie(skops), 0);
-	if (!sa_peer_is_local(&key)) {
-		count(SA_SOCKETS_SKIPPED_REMOTE, 1);
+	st = bpf_sk_storage_get(&sock_state, sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
+	if (!st) {
+		count(SA_INSERT_FAILED_OTHER, 1);
 		return;
 	}
+	sa_state_reset(st, &key);
+	st->cookie = bpf_get_socket_cookie(skops);
 
-	err = bpf_sock_hash_update(skops, &sock_map, &key, BPF_NOEXIST);
+	if (!sa_peer_is_local(&key))
+		return sa_off(st, SA_R_REMOTE, SA_SOCKETS_SKIPPED_REMOTE);
+	if (st->flags & SA_F_EXCLUDED_COMM)
+		return sa_off(st, SA_R_POLICY_COMM, SA_SKIPPED_POLICY_COMM);
+	if (!sa_ports_allowed(&key))
+		return sa_off(st, SA_R_POLICY_PORT, SA_SKIPPED_POLICY_PORT);
+	/* Bytes already in this socket's TCP receive queue would be overtaken
+	 * by anything redirected to it: peers must not redirect to it, so it
+	 * stays out of the map (its own sends then find no peer view: TCP). */
+	if (skops->bytes_received)
+		return sa_off(st, SA_R_RX_DATA, SA_SKIPPED_RX_DATA);
+
+	tp = bpf_skc_to_tcp_sock(sk);
+	if (tp) {
+		rx.limit = sa_rx_limit(&tp->inet_conn.icsk_inet.sk);
+		rx.cgroup_id = sa_sock_cgroup_id(&tp->inet_conn.icsk_inet.sk);
+		st->cgroup_id = rx.cgroup_id;
+	}
+	/* The read accounting exists before the socket can be found in sock_map,
+	 * so a sender that finds the socket always finds its bound. BPF_ANY:
+	 * an entry with this key can only be left over from a closed socket
+	 * (entries are not deleted at TCP_CLOSE: a socket in CLOSE can still
+	 * hold unread redirected data, e.g. after both sides shut down). */
+	err = bpf_map_update_elem(&rx_progress, &key, &rx, BPF_ANY);
 	if (!err)
-		count(SA_SOCKETS_ADDED, 1);
-	else if (err == -SA_EEXIST)
-		count(SA_INSERT_FAILED_EXISTS, 1);
-	else if (err == -SA_E2BIG || err == -SA_ENOMEM)
-		count(SA_INSERT_FAILED_FULL, 1);
-	else
-		count(SA_INSERT_FAILED_OTHER, 1);
+		err = bpf_sock_hash_update(skops, &sock_map, &key, BPF_NOEXIST);
+	if (err) {
+		bpf_map_delete_elem(&rx_progress, &key);
+		if (err == -SA_EEXIST)
+			return sa_off(st, SA_R_INSERT_FAILED, SA_INSERT_FAILED_EXISTS);
+		if (err == -SA_E2BIG || err == -SA_ENOMEM)
+			return sa_off(st, SA_R_MAP_FULL, SA_INSERT_FAILED_FULL);
+		return sa_off(st, SA_R_INSERT_FAILED, SA_INSERT_FAILED_OTHER);
+	}
+	st->flags |= SA_F_INSERTED;
+	count(SA_SOCKETS_ADDED, 1);
+	/* Data that left before insertion (TCP Fast Open) was never counted:
+	 * this direction can never prove the peer read it all. TCP for good. */
+	if (skops->data_segs_out) {
+		sa_set_mode(st, SA_MODE_TCP, SA_R_SENT_BEFORE_INSERT);
+		count(SA_TX_SENT_BEFORE_INSERT, 1);
+	}
 }
 
 SEC("sockops")
@@ -58,24 +157,168 @@ int sa_sockops(struct bpf_sock_ops *skops)
 	return 1;
 }
 
+/* ----------------------------------------------------------------- sk_msg */
+
+/* Take the TCP path. no_peer: the peer has no read accounting, i.e. it is
+ * not (or no longer) accelerated. */
+static __always_inline int sa_pass(struct sa_sock_state *st, __u64 len, int no_peer)
+{
+	if (st) {
+		st->tx_tcp_bytes += len;
+		st->tx_tcp_msgs++;
+	}
+	count(no_peer ? SA_PASSED_NO_PEER_MSGS : SA_PASSED_TCP_MODE_MSGS, 1);
+	count(no_peer ? SA_PASSED_NO_PEER_BYTES : SA_PASSED_TCP_MODE_BYTES, len);
+	/* Never SK_DROP: that would drop the data and fail the sender. */
+	return SK_PASS;
+}
+
+static __always_inline int sa_redirected(struct sa_sock_state *st,
+					 struct sa_rx_progress *peer_rx, __u64 len)
+{
+	if (st) {
+		st->tx_redir_bytes += len;
+		st->tx_redir_msgs++;
+		/* Where the peer's redirected data ends in the stream: a drain
+		 * waits until the peer has read up to here. */
+		if (peer_rx)
+			peer_rx->redir_end = st->tx_redir_bytes + st->tx_tcp_bytes;
+	}
+	count(SA_REDIRECTED_MSGS, 1);
+	count(SA_REDIRECTED_BYTES, len);
+	return SK_PASS;
+}
+
 SEC("sk_msg")
 int sa_sk_msg(struct sk_msg_md *msg)
 {
 	struct sa_sock_key peer = {};
+	struct sa_rx_progress *rx;
+	struct sa_sock_state *st;
+	struct bpf_sock *sk = msg->sk;
+	__u64 len = msg->size, sent, unread;
 	struct sa_conn c;
-	__u64 len = msg->size;
+	__u8 ok_reason;
 
 	SA_CONN_FROM_CTX(&c, msg);
 	sa_key_build(&peer, &c, bpf_get_netns_cookie(msg), 1);
+	st = sk ? bpf_sk_storage_get(&sock_state, sk, 0, 0) : NULL;
 
+#ifdef SA_NO_STICKY
+	/* Test build only (make SA_NO_STICKY=1): the naive redirect every other
+	 * sockmap project uses, to show that the integrity tests catch it. */
 	if (bpf_msg_redirect_hash(msg, &sock_map, &peer, BPF_F_INGRESS) == SK_PASS) {
-		count(SA_REDIRECTED_MSGS, 1);
-		count(SA_REDIRECTED_BYTES, len);
-		return SK_PASS;
+		if (st)
+			sa_set_mode(st, SA_MODE_REDIRECT, SA_R_NAIVE);
+		return sa_redirected(st, NULL, len);
 	}
-	/* A miss returns SK_DROP, which would drop the data and fail the
-	 * sender with EACCES: never return it, take the TCP path instead. */
-	count(SA_PASSED_NO_PEER_MSGS, 1);
-	count(SA_PASSED_NO_PEER_BYTES, len);
-	return SK_PASS;
+	return sa_pass(st, len, 1);
+#endif
+
+	/* Every socket in sock_map got its state before insertion; without it
+	 * nothing is known about this direction's history: TCP. */
+	if (!st)
+		return sa_pass(st, len, 1);
+
+	rx = bpf_map_lookup_elem(&rx_progress, &peer);
+	sent = st->tx_redir_bytes + st->tx_tcp_bytes;
+
+	/* A graceful detach/teardown: TCP for good (order-safe), then the
+	 * drainer waits until the peer has read what was redirected. */
+	if (sa_draining(st, rx)) {
+		if (st->reason != SA_R_DRAINING)
+			sa_set_mode(st, SA_MODE_TCP, SA_R_DRAINING);
+		return sa_pass(st, len, !rx);
+	}
+
+	if (st->mode == SA_MODE_TCP) {
+		/* Back to redirect only with proof that nothing sent earlier is
+		 * in flight or unread: the peer has read every byte this socket
+		 * ever sent (both counters only count bytes after insertion,
+		 * before which neither side had sent or received any). */
+		if (!sa_reason_recoverable(st->reason) || !rx || rx->read_bytes != sent)
+			return sa_pass(st, len, !rx);
+		ok_reason = SA_R_RECOVERED;
+	} else {
+		ok_reason = SA_R_PEER_ACCELERATED;
+	}
+
+	/* NEW, REDIRECT, or TCP with the proof above. */
+	if (!rx) {
+		if (st->mode == SA_MODE_NEW)
+			sa_set_mode(st, SA_MODE_TCP, SA_R_PEER_NOT_IN_MAP);
+		else if (st->mode == SA_MODE_REDIRECT)
+			sa_set_mode(st, SA_MODE_TCP, SA_R_PEER_GONE);
+		return sa_pass(st, len, 1);
+	}
+
+	/* Slow reader: what was redirected and not read yet, plus this message,
+	 * must fit in the peer's bound; past it, TCP's flow control takes over. */
+	unread = sent > rx->read_bytes ? sent - rx->read_bytes : 0;
+	if (unread + len > rx->limit) {
+		if (st->mode != SA_MODE_TCP)
+			sa_set_mode(st, SA_MODE_TCP, SA_R_SLOW_READER);
+		return sa_pass(st, len, 0);
+	}
+
+	if (bpf_msg_redirect_hash(msg, &sock_map, &peer, BPF_F_INGRESS) != SK_PASS) {
+		/* A miss returns SK_DROP; take the TCP path instead. */
+		if (st->mode == SA_MODE_NEW)
+			sa_set_mode(st, SA_MODE_TCP, SA_R_PEER_NOT_IN_MAP);
+		else if (st->mode == SA_MODE_REDIRECT)
+			sa_set_mode(st, SA_MODE_TCP, SA_R_PEER_GONE);
+		return sa_pass(st, len, 1);
+	}
+	sa_set_mode(st, SA_MODE_REDIRECT, ok_reason);
+	return sa_redirected(st, rx, len);
+}
+
+/* ------------------------------------------------------- read accounting */
+
+/* Every recvmsg() (read, recv*, io_uring recv) ends here with the byte count;
+ * splice and zero-copy receive do not, so they can only keep a direction on
+ * TCP (their reads are never counted), never misorder it. */
+SEC("tp_btf/sock_recv_length")
+int BPF_PROG(sa_rx_track, struct sock *sk, int ret, int flags)
+{
+	struct sa_rx_progress *rx;
+	struct sa_sock_state *st;
+
+	if (ret <= 0 || (flags & SA_MSG_PEEK))
+		return 0;
+	st = bpf_sk_storage_get(&sock_state, sk, 0, 0);
+	if (!st || !(st->flags & SA_F_INSERTED))
+		return 0;
+	rx = bpf_map_lookup_elem(&rx_progress, &st->key);
+	if (!rx)
+		return 0;
+	__sync_fetch_and_add(&rx->read_bytes, (__u64)ret);
+	rx->limit = sa_rx_limit(sk);	/* SO_RCVBUF may have changed */
+	count(SA_RX_READ_BYTES, ret);
+	return 0;
+}
+
+/* --------------------------------------------------------------- conns */
+
+SEC("iter/bpf_sk_storage_map")
+int sa_conns_iter(struct bpf_iter__bpf_sk_storage_map *ctx)
+{
+	struct sa_sock_state *st = ctx->value;
+	struct sock *sk = ctx->sk;
+	struct sa_conn_record r = {};
+	struct sa_rx_progress *rx;
+
+	if (!sk || !st)
+		return 0;
+	__builtin_memcpy(&r.st, st, sizeof(r.st));
+	r.tcp_state = sk->__sk_common.skc_state;
+	rx = bpf_map_lookup_elem(&rx_progress, &st->key);
+	if (rx) {
+		r.has_rx = 1;
+		r.rx_read_bytes = rx->read_bytes;
+		r.rx_limit = rx->limit;
+		r.rx_redir_end = rx->redir_end;
+	}
+	bpf_seq_write(ctx->meta->seq, &r, sizeof(r));
+	return 0;
 }

@@ -33,8 +33,113 @@ enum sa_counter {
 	SA_REDIRECTED_BYTES,
 	SA_PASSED_NO_PEER_MSGS,		/* peer not in the map: normal TCP path */
 	SA_PASSED_NO_PEER_BYTES,
+	/* --- per-connection state machine (docs/design.md) --- */
+	SA_PASSED_TCP_MODE_MSGS,	/* direction in TCP mode although the peer is in the map */
+	SA_PASSED_TCP_MODE_BYTES,
+	SA_SKIPPED_RX_DATA,		/* not inserted: held received data already */
+	SA_SKIPPED_POLICY_PORT,		/* not inserted: port policy */
+	SA_SKIPPED_POLICY_COMM,		/* not inserted: process-name policy */
+	SA_TX_SENT_BEFORE_INSERT,	/* had sent data before insertion: TCP for good */
+	SA_T_NEW_REDIRECT,		/* first send redirected */
+	SA_T_NEW_TCP,			/* first send found no peer (setup race, or peer not accelerated) */
+	SA_T_REDIRECT_TCP_SLOW_READER,	/* unread redirected bytes would pass the bound */
+	SA_T_REDIRECT_TCP_PEER_GONE,	/* peer left the map while redirecting */
+	SA_T_TCP_REDIRECT,		/* back to redirect: peer proved to have read every byte */
+	SA_T_DRAIN_TCP,			/* moved to TCP by a graceful detach/teardown */
+	SA_RX_READ_BYTES,		/* bytes read by accelerated sockets (tracked reads) */
 	SA_COUNTER_MAX,
 };
+
+/*
+ * Per-connection state machine, one per socket and direction (this socket's
+ * sends). See docs/design.md: NEW -> REDIRECT | TCP; REDIRECT -> TCP (order
+ * safe); TCP -> REDIRECT only when the peer has read every byte ever sent.
+ */
+enum sa_mode {
+	SA_MODE_NEW = 0,	/* nothing sent yet */
+	SA_MODE_REDIRECT,	/* sends go to the peer's ingress queue */
+	SA_MODE_TCP,		/* sends take the TCP path */
+	SA_MODE_OFF,		/* not in the map: never accelerated (see reason) */
+	SA_MODE_MAX,
+};
+
+enum sa_reason {
+	SA_R_NONE = 0,
+	SA_R_PEER_ACCELERATED,	/* REDIRECT: peer in the map and reading */
+	SA_R_PEER_NOT_IN_MAP,	/* TCP: peer not in the map when sending (setup race or not accelerated) */
+	SA_R_PEER_GONE,		/* TCP: peer left the map */
+	SA_R_SLOW_READER,	/* TCP: peer's unread redirected bytes reached the bound */
+	SA_R_RECOVERED,		/* REDIRECT: returned after the peer read every byte */
+	SA_R_SENT_BEFORE_INSERT,/* TCP for good: data went out before insertion */
+	SA_R_RX_DATA,		/* OFF: held received data when it would be inserted */
+	SA_R_POLICY_PORT,	/* OFF: excluded by the port policy */
+	SA_R_POLICY_COMM,	/* OFF: excluded by the process-name policy */
+	SA_R_REMOTE,		/* OFF: peer not on this host */
+	SA_R_MAP_FULL,		/* OFF: sock_map full */
+	SA_R_INSERT_FAILED,	/* OFF: other insertion error */
+	SA_R_NAIVE,		/* built with SA_NO_STICKY: naive redirect */
+	SA_R_DRAINING,		/* TCP for good: a detach/teardown is draining this connection */
+	SA_REASON_MAX,
+};
+
+#define SA_F_INSERTED		(1u << 0)	/* in sock_map */
+#define SA_F_EXCLUDED_COMM	(1u << 1)	/* created by an excluded process */
+#define SA_F_COMM_SET		(1u << 2)	/* comm[] is the creating process */
+
+#define SA_COMM_LEN 16
+
+/* sk_storage of every socket sockaccel has seen (BPF_F_CLONE: an accepted
+ * socket starts with its listener's comm and policy flags). */
+struct sa_sock_state {
+	struct sa_sock_key key;		/* own view, set at establishment */
+	__u64 cookie;			/* socket cookie */
+	__u64 tx_redir_bytes;		/* sent by redirect */
+	__u64 tx_tcp_bytes;		/* sent on the TCP path while in the map */
+	__u64 tx_redir_msgs;
+	__u64 tx_tcp_msgs;
+	__u64 mode_since_ns;		/* bpf_ktime_get_ns() of the last transition */
+	__u64 cgroup_id;		/* the socket's cgroup (v2 id) */
+	__u32 transitions;		/* mode changes of this direction */
+	__u32 flags;			/* SA_F_* */
+	__u8 mode;			/* enum sa_mode */
+	__u8 reason;			/* enum sa_reason */
+	__u8 pad[6];
+	char comm[SA_COMM_LEN];		/* process that created the socket (or its listener) */
+};
+
+/* Value of rx_progress (key: the reading socket's own key): how many bytes
+ * that socket has read, and the bound on what may wait unread for it. */
+struct sa_rx_progress {
+	__u64 read_bytes;	/* stream position read so far (tracked reads) */
+	__u64 limit;
+	__u64 redir_end;	/* stream position just past the last byte redirected to it */
+	__u64 cgroup_id;	/* the reading socket's cgroup */
+};
+
+/* One record of the conns iterator: a socket's state plus live fields. */
+struct sa_conn_record {
+	struct sa_sock_state st;
+	__u64 rx_read_bytes;		/* this socket's tracked reads */
+	__u64 rx_limit;			/* its unread bound (0: not tracked) */
+	__u64 rx_redir_end;		/* rx_progress.redir_end */
+	__u32 tcp_state;		/* sk_state */
+	__u32 has_rx;			/* rx_progress entry present */
+};
+
+/* Loader policy, persisted in the "config" ARRAY (one element). */
+#define SA_CFG_PORTS_INCLUDE	(1u << 0)	/* only ports marked INCLUDE are accelerated */
+#define SA_CFG_DRAIN_CGROUPS	(1u << 1)	/* connections with an end in a "drain" cgroup: TCP */
+#define SA_CFG_DRAIN_ALL	(1u << 2)	/* every connection: TCP (teardown) */
+struct sa_config {
+	__u32 flags;
+	__u32 pad;
+	__u64 max_unread;	/* bound on unread redirected bytes; 0 = auto (tcp_rmem max) */
+};
+
+#define SA_PORT_INCLUDE	1
+#define SA_PORT_EXCLUDE	2
+#define SA_POLICY_ENTRIES	256
+#define SA_DRAIN_ENTRIES	4096
 
 /* Value of the "cgroups" hash (key: cgroup id): what the loader attached. */
 #define SA_CGROUP_PATH_MAX 256

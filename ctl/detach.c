@@ -1,32 +1,152 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
-/* sockaccelctl detach CGROUP | teardown */
+/*
+ * sockaccelctl detach [--timeout S] [--force] CGROUP
+ * sockaccelctl teardown [--timeout S] [--force]
+ *
+ * Graceful by default (docs/design.md, "Draining"): stop inserting, move the
+ * affected directions to TCP, wait until what was redirected has been read,
+ * then remove. On timeout nothing is dropped: the pending connections stay
+ * accelerated and are listed. --force removes at once and says what may be lost.
+ */
 #include <errno.h>
+#include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include "addr.h"
 #include "attach.h"
 #include "cgroup.h"
 #include "checks.h"
 #include "ctl.h"
+#include "drain.h"
 #include "output.h"
+
+#define DEFAULT_TIMEOUT_S 30
+
+struct drain_args {
+	double timeout_s;
+	bool force;
+};
+
+static int parse_drain_args(int argc, char **argv, struct drain_args *a, const char *usage)
+{
+	static const struct option opts[] = {
+		{ "timeout", required_argument, NULL, 't' },
+		{ "force", no_argument, NULL, 'f' },
+		{},
+	};
+	char *end;
+	int opt;
+
+	a->timeout_s = DEFAULT_TIMEOUT_S;
+	a->force = false;
+	while ((opt = getopt_long(argc, argv, "t:f", opts, NULL)) >= 0) {
+		switch (opt) {
+		case 't':
+			a->timeout_s = strtod(optarg, &end);
+			if (*end || a->timeout_s < 0)
+				return ctl_usage_err("--timeout needs seconds >= 0");
+			break;
+		case 'f':
+			a->force = true;
+			break;
+		default:
+			return ctl_usage_err("usage: %s", usage);
+		}
+	}
+	return -1;
+}
+
+/* Progress on stderr, text mode only, at most once a second. */
+static void progress(const struct sa_drain_status *st, void *arg)
+{
+	double *last = arg;
+
+	if (json_output || (st->elapsed_s - *last < 1.0 && *last >= 0))
+		return;
+	*last = st->elapsed_s;
+	if (st->pending)
+		fprintf(stderr, "draining: %zu of %zu connections still hold %llu unread redirected bytes (%.0f s)\n",
+			st->pending, st->affected, (unsigned long long)st->pending_bytes, st->elapsed_s);
+}
+
+static void print_pending(const struct sa_drain_result *res)
+{
+	char local[64], remote[64];
+
+	open_json_array("pending", NULL);
+	for (size_t i = 0; i < res->n_list; i++) {
+		const struct sa_drain_pending *d = &res->list[i];
+
+		sa_endpoint_str(d->key.local_ip, d->key.local_port, local, sizeof(local));
+		sa_endpoint_str(d->key.remote_ip, d->key.remote_port, remote, sizeof(remote));
+		open_json_object(NULL);
+		print_string("local", "    %s", local);
+		print_string("remote", " <- %s", remote);
+		print_uint("unread_bytes", ": %llu bytes unread", d->unread);
+		print_string("comm", " by %s\n", d->comm[0] ? d->comm : "?");
+		close_json_object();
+	}
+	close_json_array(NULL);
+}
+
+/* The drain part of the output; returns the exit code. */
+static int print_drain(const struct sa_drain_result *res, const struct drain_args *a, bool teardown)
+{
+	print_uint("connections", NULL, res->first.affected);
+	print_uint("unread_bytes_at_start", NULL, res->first.pending_bytes);
+	print_uint("removed_from_map", NULL, res->removed);
+	print_float("drain_seconds", NULL, res->last.elapsed_s);
+	print_bool("timed_out", NULL, res->timed_out);
+	print_bool("forced", NULL, a->force);
+	if (res->timed_out) {
+		print_uint("pending_connections", "after %.0f s, ", res->n_list);
+		print_text("%zu connection(s) still hold unread redirected data; left accelerated (nothing dropped)%s:\n",
+			   res->n_list, teardown ? ", programs and maps stay loaded" : "");
+		print_pending(res);
+		print_text("run it again later, or with --force to remove them now (their unread data is then lost)\n");
+		return EXIT_ERR;
+	}
+	if (a->force) {
+		print_uint("may_lose_data", "forced: %llu connection(s) might lose data", res->n_list);
+		uint64_t bytes = 0;
+
+		for (size_t i = 0; i < res->n_list; i++)
+			bytes += res->list[i].unread;
+		print_uint("may_lose_bytes", " (%llu unread redirected bytes)\n", bytes);
+		print_pending(res);
+		return EXIT_OK;
+	}
+	print_text("drained %zu accelerated connection(s) (%llu unread redirected bytes at the start) in %.1f s, nothing lost\n",
+		   res->first.affected, (unsigned long long)res->first.pending_bytes, res->last.elapsed_s);
+	return EXIT_OK;
+}
 
 int do_detach(int argc, char **argv)
 {
+	static const char usage[] = "detach [--timeout SECONDS] [--force] CGROUP";
+	struct sa_drain_opts o = { .progress = progress };
+	struct sa_drain_result res = {};
 	struct sa_cgroup cg = {};
+	struct drain_args a;
 	char err[1024], rerr[1024], path[PATH_MAX];
+	double last = -1;
 	uint64_t cgid;
 	int r;
 
-	if (argc != 2)
-		return ctl_usage_err("usage: detach CGROUP");
+	if ((r = parse_drain_args(argc, argv, &a, usage)) >= 0)
+		return r;
+	if (optind != argc - 1)
+		return ctl_usage_err("usage: %s", usage);
 	if (!ctl_require_loaded())
 		return EXIT_ERR;
 
 	/* The cgroup by path; or, if it no longer exists, by the path it was attached with. */
-	if (sa_cgroup_resolve(argv[1], &cg, rerr, sizeof(rerr)) == 0) {
+	if (sa_cgroup_resolve(argv[optind], &cg, rerr, sizeof(rerr)) == 0) {
 		cgid = cg.id;
-	} else if (sa_find_attached(&ctl_pins, argv[1], &cgid) == 0) {
-		snprintf(cg.abs_path, sizeof(cg.abs_path), "%s", argv[1]);
+	} else if (sa_find_attached(&ctl_pins, argv[optind], &cgid) == 0) {
+		snprintf(cg.abs_path, sizeof(cg.abs_path), "%s", argv[optind]);
 	} else {
 		p_err("%s", rerr);
 		return EXIT_ERR;
@@ -40,7 +160,10 @@ int do_detach(int argc, char **argv)
 		p_err("%s", err);
 		return EXIT_ERR;
 	}
-	r = sa_detach_cgroup(&ctl_pins, cgid, err, sizeof(err));
+	o.arg = &last;
+	o.timeout_s = a.timeout_s;
+	o.force = a.force;
+	r = sa_detach_graceful(&ctl_pins, cgid, cg.abs_path, &o, &res, err, sizeof(err));
 	sa_pins_unlock(&ctl_pins);
 	if (r) {
 		p_err("%s", err);
@@ -50,18 +173,27 @@ int do_detach(int argc, char **argv)
 	open_json_object(NULL);
 	print_string("detached", "detached %s", cg.abs_path);
 	print_uint("id", " (cgroup id %llu)\n", cgid);
+	r = print_drain(&res, &a, false);
 	close_json_object();
 	output_end();
-	return EXIT_OK;
+	free(res.list);
+	return r;
 }
 
 int do_teardown(int argc, char **argv)
 {
+	static const char usage[] = "teardown [--timeout SECONDS] [--force]";
+	struct sa_drain_opts o = { .all = true, .progress = progress };
+	struct sa_drain_result res = {};
+	struct drain_args a;
 	char err[1024];
-	int r;
+	double last = -1;
+	int r, rc;
 
-	if (argc > 1)
-		return ctl_usage_err("teardown takes no arguments");
+	if ((r = parse_drain_args(argc, argv, &a, usage)) >= 0)
+		return r;
+	if (optind != argc)
+		return ctl_usage_err("usage: %s", usage);
 	if (access(ctl_pins.dir, F_OK)) {
 		p_err("nothing loaded: %s does not exist", ctl_pins.dir);
 		return EXIT_ERR;
@@ -75,17 +207,32 @@ int do_teardown(int argc, char **argv)
 		p_err("%s", err);
 		return EXIT_ERR;
 	}
-	r = sa_unload(&ctl_pins, err, sizeof(err));
+	/* 1. No new sockets. 2. Drain (only possible with complete pins). */
+	r = sa_detach_all(&ctl_pins, err, sizeof(err));
+	if (!r && sa_pins_complete(&ctl_pins, NULL)) {
+		o.arg = &last;
+		o.timeout_s = a.timeout_s;
+		o.force = a.force;
+		r = sa_drain(&ctl_pins, &o, &res, err, sizeof(err));
+	}
+	/* 3. Unload, unless connections still hold unread redirected data. */
+	if (!r && !res.timed_out)
+		r = sa_unload(&ctl_pins, err, sizeof(err));
 	sa_pins_unlock(&ctl_pins);
 	if (r < 0) {
 		p_err("teardown: %s", err);
+		free(res.list);
 		return EXIT_ERR;
 	}
 	output_begin(pretty_output);
 	open_json_object(NULL);
-	print_string("removed", "removed %s", ctl_pins.dir);
-	print_uint("sockets_reverted", ": %llu accelerated sockets reverted to plain TCP\n", r);
+	if (!res.timed_out)
+		print_string("removed", "removed %s\n", ctl_pins.dir);
+	else
+		print_null("removed", NULL);
+	rc = print_drain(&res, &a, true);
 	close_json_object();
 	output_end();
-	return EXIT_OK;
+	free(res.list);
+	return rc;
 }

@@ -23,8 +23,8 @@ static struct totals derive(const struct sa_counters *c)
 	return (struct totals){
 		.insert_failed = c->v[SA_INSERT_FAILED_EXISTS] + c->v[SA_INSERT_FAILED_FULL] +
 				 c->v[SA_INSERT_FAILED_OTHER],
-		.passed_msgs = c->v[SA_PASSED_NO_PEER_MSGS],
-		.passed_bytes = c->v[SA_PASSED_NO_PEER_BYTES],
+		.passed_msgs = c->v[SA_PASSED_NO_PEER_MSGS] + c->v[SA_PASSED_TCP_MODE_MSGS],
+		.passed_bytes = c->v[SA_PASSED_NO_PEER_BYTES] + c->v[SA_PASSED_TCP_MODE_BYTES],
 	};
 }
 
@@ -52,6 +52,13 @@ static void print_totals(const struct sa_counters *c, int active)
 	print_counter("passed_bytes", t.passed_bytes);
 	print_counter("passed_no_peer_msgs", c->v[SA_PASSED_NO_PEER_MSGS]);
 	print_counter("passed_no_peer_bytes", c->v[SA_PASSED_NO_PEER_BYTES]);
+	for (int i = SA_PASSED_TCP_MODE_MSGS; i <= SA_TX_SENT_BEFORE_INSERT; i++)
+		print_counter(sa_counter_names[i], c->v[i]);
+	/* Every transition of the per-direction state machine (docs/design.md). */
+	print_text("transitions:\n");
+	for (int i = SA_T_NEW_REDIRECT; i <= SA_T_DRAIN_TCP; i++)
+		print_counter(sa_counter_names[i], c->v[i]);
+	print_counter(sa_counter_names[SA_RX_READ_BYTES], c->v[SA_RX_READ_BYTES]);
 }
 
 static void print_rates(const struct sa_counters *now, const struct sa_counters *prev,

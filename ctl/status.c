@@ -9,6 +9,7 @@
 #include "checks.h"
 #include "ctl.h"
 #include "output.h"
+#include "policy.h"
 #include "../bpf/sockaccel.h"
 
 static __u32 prog_id(const char *pin)
@@ -55,6 +56,7 @@ static void print_cgroup(const struct sa_pins *p, uint64_t cgid, void *arg)
 
 int do_status(int argc, char **argv)
 {
+	static struct sa_policy pol;
 	char err[512];
 	int map_fd, cg_fd, entries;
 	struct bpf_map_info mi = {};
@@ -97,8 +99,11 @@ int do_status(int argc, char **argv)
 	print_string("pin_dir", "pin dir:   %s\n", ctl_pins.dir);
 	open_json_object("programs");
 	print_uint("sockops", "programs:  sockops id %llu", prog_id(SA_PIN_PROG_SOCKOPS));
-	print_uint("sk_msg", ", sk_msg id %llu\n", prog_id(SA_PIN_PROG_SK_MSG));
+	print_uint("sk_msg", ", sk_msg id %llu", prog_id(SA_PIN_PROG_SK_MSG));
+	print_uint("sock_create", ", sock_create id %llu\n", prog_id(SA_PIN_PROG_SOCK_CREATE));
 	close_json_object();
+	if (!sa_policy_read(&ctl_pins, &pol))
+		sa_policy_print(&pol);
 	print_uint("map_entries", "sock_map:  %llu", entries);
 	print_uint("map_capacity", " / %llu entries\n", mi.max_entries);
 	open_json_array("cgroups", "cgroups:\n");

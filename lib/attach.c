@@ -21,18 +21,15 @@ static void record_cgroup(const struct sa_pins *p, const struct sa_cgroup *cg)
 	close(fd);
 }
 
-int sa_attach_cgroup(const struct sa_pins *p, const struct sa_cgroup *cg, char *err, size_t errlen)
+/* Attach pinned program `prog` to the cgroup as a bpf_link pinned at `path`. */
+static int attach_link(const struct sa_pins *p, const char *prog, const struct sa_cgroup *cg,
+		       enum bpf_attach_type type, const char *path, char *err, size_t errlen)
 {
-	char path[PATH_MAX];
 	int prog_fd, cg_fd, link_fd, r;
 
-	sa_link_pin_path(p, cg->id, path, sizeof(path));
-	if (access(path, F_OK) == 0)
-		return 0;
-
-	prog_fd = sa_pin_open(p, SA_PIN_PROG_SOCKOPS);
+	prog_fd = sa_pin_open(p, prog);
 	if (prog_fd < 0) {
-		snprintf(err, errlen, "open pinned sockops program: %s", strerror(-prog_fd));
+		snprintf(err, errlen, "open pinned %s: %s", prog, strerror(-prog_fd));
 		return prog_fd;
 	}
 	cg_fd = open(cg->abs_path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -42,12 +39,12 @@ int sa_attach_cgroup(const struct sa_pins *p, const struct sa_cgroup *cg, char *
 		close(prog_fd);
 		return r;
 	}
-	link_fd = bpf_link_create(prog_fd, cg_fd, BPF_CGROUP_SOCK_OPS, NULL);
+	link_fd = bpf_link_create(prog_fd, cg_fd, type, NULL);
 	close(cg_fd);
 	close(prog_fd);
 	if (link_fd < 0) {
 		r = -errno;
-		snprintf(err, errlen, "attach sockops to cgroup %s: %s", cg->abs_path, strerror(errno));
+		snprintf(err, errlen, "attach %s to cgroup %s: %s", prog, cg->abs_path, strerror(errno));
 		return r;
 	}
 	if (bpf_obj_pin(link_fd, path)) {
@@ -58,27 +55,21 @@ int sa_attach_cgroup(const struct sa_pins *p, const struct sa_cgroup *cg, char *
 		return r;
 	}
 	close(link_fd);
-	record_cgroup(p, cg);
-	return 1;
+	return 0;
 }
 
-int sa_detach_cgroup(const struct sa_pins *p, uint64_t cgid, char *err, size_t errlen)
+/* Detach the link pinned at path (even if a --foreground loader holds it
+ * too) and remove the pin. 0, -ENOENT when absent, or -errno with err set. */
+static int detach_link(const char *path, char *err, size_t errlen)
 {
-	char path[PATH_MAX];
-	int fd, r = 0;
+	int fd = bpf_obj_get(path), r = 0;
 
-	sa_link_pin_path(p, cgid, path, sizeof(path));
-	fd = bpf_obj_get(path);
-	if (fd < 0 && errno == ENOENT) {
-		snprintf(err, errlen, "cgroup id %llu is not attached", (unsigned long long)cgid);
+	if (fd < 0 && errno == ENOENT)
 		return -ENOENT;
-	}
 	if (fd >= 0) {
-		/* Detach even if someone else (a --foreground loader) holds the link. */
 		if (bpf_link_detach(fd) && errno != ENOLINK && errno != ENOENT) {
 			r = -errno;
-			snprintf(err, errlen, "detach link of cgroup id %llu: %s",
-				 (unsigned long long)cgid, strerror(errno));
+			snprintf(err, errlen, "detach link %s: %s", path, strerror(errno));
 		}
 		close(fd);
 	}
@@ -86,6 +77,49 @@ int sa_detach_cgroup(const struct sa_pins *p, uint64_t cgid, char *err, size_t e
 		r = -errno;
 		snprintf(err, errlen, "remove %s: %s", path, strerror(errno));
 	}
+	return r;
+}
+
+int sa_attach_cgroup(const struct sa_pins *p, const struct sa_cgroup *cg, char *err, size_t errlen)
+{
+	char path[PATH_MAX], cs_path[PATH_MAX], err2[256];
+	int r;
+
+	sa_link_pin_path(p, cg->id, path, sizeof(path));
+	sa_cs_link_pin_path(p, cg->id, cs_path, sizeof(cs_path));
+	if (access(path, F_OK) == 0)
+		return 0;
+	/* sock_create first: sockets created from now on carry their process
+	 * name by the time sockops sees them established. */
+	r = attach_link(p, SA_PIN_PROG_SOCK_CREATE, cg, BPF_CGROUP_INET_SOCK_CREATE, cs_path, err, errlen);
+	if (r)
+		return r;
+	r = attach_link(p, SA_PIN_PROG_SOCKOPS, cg, BPF_CGROUP_SOCK_OPS, path, err, errlen);
+	if (r) {
+		detach_link(cs_path, err2, sizeof(err2));
+		return r;
+	}
+	record_cgroup(p, cg);
+	return 1;
+}
+
+int sa_detach_cgroup(const struct sa_pins *p, uint64_t cgid, char *err, size_t errlen)
+{
+	char path[PATH_MAX];
+	int fd, r;
+
+	sa_link_pin_path(p, cgid, path, sizeof(path));
+	r = detach_link(path, err, errlen);
+	if (r == -ENOENT) {
+		snprintf(err, errlen, "cgroup id %llu is not attached", (unsigned long long)cgid);
+		return r;
+	}
+	if (r)
+		return r;
+	sa_cs_link_pin_path(p, cgid, path, sizeof(path));
+	r = detach_link(path, err, errlen);
+	if (r == -ENOENT)
+		r = 0;
 	fd = sa_pin_open(p, SA_PIN_CGROUPS);
 	if (fd >= 0) {
 		bpf_map_delete_elem(fd, &cgid);
@@ -157,19 +191,23 @@ static void detach_one(const struct sa_pins *p, uint64_t cgid, void *arg)
 		c->failed++;
 }
 
+int sa_detach_all(const struct sa_pins *p, char *err, size_t errlen)
+{
+	struct detach_all_ctx c = { err, errlen, 0 };
+
+	sa_pins_for_each_link(p, detach_one, &c);
+	return c.failed ? -EBUSY : 0;
+}
+
 int sa_unload(struct sa_pins *p, char *err, size_t errlen)
 {
-	static const char *const pins[] = {
-		SA_PIN_PROG_SOCKOPS, SA_PIN_PROG_SK_MSG, SA_PIN_CGROUPS, SA_PIN_COUNTERS, SA_PIN_SOCK_MAP,
-	};
-	struct detach_all_ctx c = { err, errlen, 0 };
+	static const char *const links[] = { SA_PIN_LINK_RX_TRACK, SA_PIN_ITER_CONNS };
 	char path[PATH_MAX];
-	int map_fd, prog_fd, entries = 0;
+	int map_fd, prog_fd, entries = 0, r;
 
 	/* 1. No new sockets: every cgroup link goes first. */
-	sa_pins_for_each_link(p, detach_one, &c);
-	if (c.failed)
-		return -EBUSY;
+	if ((r = sa_detach_all(p, err, errlen)))
+		return r;
 
 	/* 2. Detach sk_msg from the map, so nothing is redirected any more. */
 	map_fd = sa_pin_open(p, SA_PIN_SOCK_MAP);
@@ -183,10 +221,14 @@ int sa_unload(struct sa_pins *p, char *err, size_t errlen)
 		close(prog_fd);
 	if (map_fd >= 0)
 		close(map_fd);
+	for (size_t i = 0; i < sizeof(links) / sizeof(links[0]); i++) {
+		sa_pin_path(p, links[i], path, sizeof(path));
+		detach_link(path, err, errlen);
+	}
 
 	/* 3. Remove the pins; the kernel frees each object with its last reference. */
-	for (size_t i = 0; i < sizeof(pins) / sizeof(pins[0]); i++) {
-		sa_pin_path(p, pins[i], path, sizeof(path));
+	for (size_t i = 0; sa_object_pins[i]; i++) {
+		sa_pin_path(p, sa_object_pins[i], path, sizeof(path));
 		if (unlink(path) && errno != ENOENT) {
 			int r = -errno;
 

@@ -17,10 +17,14 @@ int sa_detach_cgroup(const struct sa_pins *p, uint64_t cgid, char *err, size_t e
 /* Find an attached cgroup by id, or by the path it was attached with. */
 int sa_find_attached(const struct sa_pins *p, const char *arg, uint64_t *cgid);
 
+/* Detach every attached cgroup (links and records). 0 or -EBUSY, err set. */
+int sa_detach_all(const struct sa_pins *p, char *err, size_t errlen);
+
 /*
  * Detach every cgroup, detach sk_msg from the map, remove every pin and the
- * directory. Sockets still in the map revert to plain TCP when the map is
- * freed; data redirected to them and not yet read is lost (kernel behaviour).
+ * directory at once. Sockets still in the map revert to plain TCP when the
+ * map is freed; data redirected to them and not yet read is lost (kernel
+ * behaviour): callers drain first (lib/drain.h).
  * Returns the number of map entries that were present, or -errno.
  */
 int sa_unload(struct sa_pins *p, char *err, size_t errlen);

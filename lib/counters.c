@@ -16,6 +16,19 @@ const char *const sa_counter_names[SA_COUNTER_MAX] = {
 	[SA_REDIRECTED_BYTES] = "redirected_bytes",
 	[SA_PASSED_NO_PEER_MSGS] = "passed_no_peer_msgs",
 	[SA_PASSED_NO_PEER_BYTES] = "passed_no_peer_bytes",
+	[SA_PASSED_TCP_MODE_MSGS] = "passed_tcp_mode_msgs",
+	[SA_PASSED_TCP_MODE_BYTES] = "passed_tcp_mode_bytes",
+	[SA_SKIPPED_RX_DATA] = "skipped_rx_data",
+	[SA_SKIPPED_POLICY_PORT] = "skipped_policy_port",
+	[SA_SKIPPED_POLICY_COMM] = "skipped_policy_comm",
+	[SA_TX_SENT_BEFORE_INSERT] = "sent_before_insert",
+	[SA_T_NEW_REDIRECT] = "t_new_redirect",
+	[SA_T_NEW_TCP] = "t_new_tcp",
+	[SA_T_REDIRECT_TCP_SLOW_READER] = "t_redirect_tcp_slow_reader",
+	[SA_T_REDIRECT_TCP_PEER_GONE] = "t_redirect_tcp_peer_gone",
+	[SA_T_TCP_REDIRECT] = "t_tcp_redirect",
+	[SA_T_DRAIN_TCP] = "t_drain_tcp",
+	[SA_RX_READ_BYTES] = "rx_read_bytes",
 };
 
 int sa_counters_read(int map_fd, struct sa_counters *out)

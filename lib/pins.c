@@ -27,6 +27,11 @@ void sa_link_pin_path(const struct sa_pins *p, uint64_t cgid, char *buf, size_t 
 	snprintf(buf, len, "%s/%s%" PRIu64, p->dir, SA_PIN_LINK_PREFIX, cgid);
 }
 
+void sa_cs_link_pin_path(const struct sa_pins *p, uint64_t cgid, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s/%s%" PRIu64, p->dir, SA_PIN_LINK_CS_PREFIX, cgid);
+}
+
 static int is_bpffs(const char *path)
 {
 	struct statfs s;
@@ -113,19 +118,21 @@ void sa_pins_unlock(struct sa_pins *p)
 	p->lock_fd = -1;
 }
 
-static const char *const object_pins[] = {
-	SA_PIN_SOCK_MAP, SA_PIN_COUNTERS, SA_PIN_CGROUPS, SA_PIN_PROG_SOCKOPS, SA_PIN_PROG_SK_MSG,
+const char *const sa_object_pins[] = {
+	SA_PIN_PROG_SOCKOPS, SA_PIN_PROG_SOCK_CREATE, SA_PIN_LINK_RX_TRACK, SA_PIN_ITER_CONNS,
+	SA_PIN_PROG_SK_MSG, SA_PIN_CGROUPS, SA_PIN_COUNTERS, SA_PIN_CONFIG, SA_PIN_POLICY_PORTS,
+	SA_PIN_POLICY_COMMS, SA_PIN_DRAIN, SA_PIN_RX_PROGRESS, SA_PIN_SOCK_STATE, SA_PIN_SOCK_MAP, NULL,
 };
 
 bool sa_pins_complete(const struct sa_pins *p, const char **missing)
 {
 	char path[PATH_MAX];
 
-	for (size_t i = 0; i < sizeof(object_pins) / sizeof(object_pins[0]); i++) {
-		sa_pin_path(p, object_pins[i], path, sizeof(path));
+	for (size_t i = 0; sa_object_pins[i]; i++) {
+		sa_pin_path(p, sa_object_pins[i], path, sizeof(path));
 		if (access(path, F_OK)) {
 			if (missing)
-				*missing = object_pins[i];
+				*missing = sa_object_pins[i];
 			return false;
 		}
 	}

@@ -6,7 +6,17 @@
  *   cgroups       HASH cgroup id -> struct sa_cgroup_info
  *   prog_sockops  the sockops program
  *   prog_sk_msg   the sk_msg program
- *   link_cg_<ID>  one bpf_link per attached cgroup (ID = cgroup id)
+ *   sock_state    SK_STORAGE: struct sa_sock_state of every socket seen
+ *   rx_progress   LRU_HASH own key -> struct sa_rx_progress (reads, bound)
+ *   config        ARRAY[1] struct sa_config (policy flags, --max-unread)
+ *   policy_ports  HASH port -> SA_PORT_INCLUDE/EXCLUDE
+ *   policy_comms  HASH comm -> 1 (excluded process names)
+ *   drain         HASH cgroup id -> 1: cgroups a graceful detach is draining
+ *   prog_sock_create  the cgroup/sock_create program
+ *   link_rx_track the tp_btf/sock_recv_length link (read accounting)
+ *   iter_conns    the sock_state iterator link (read by `sockaccelctl conns`)
+ *   link_cg_<ID>  the sockops bpf_link of an attached cgroup (ID = cgroup id)
+ *   link_cs_<ID>  its sock_create bpf_link
  * Every change to it happens under an exclusive flock on the directory.
  */
 #ifndef SA_PINS_H
@@ -23,7 +33,17 @@
 #define SA_PIN_CGROUPS "cgroups"
 #define SA_PIN_PROG_SOCKOPS "prog_sockops"
 #define SA_PIN_PROG_SK_MSG "prog_sk_msg"
+#define SA_PIN_SOCK_STATE "sock_state"
+#define SA_PIN_RX_PROGRESS "rx_progress"
+#define SA_PIN_CONFIG "config"
+#define SA_PIN_POLICY_PORTS "policy_ports"
+#define SA_PIN_POLICY_COMMS "policy_comms"
+#define SA_PIN_DRAIN "drain"
+#define SA_PIN_PROG_SOCK_CREATE "prog_sock_create"
+#define SA_PIN_LINK_RX_TRACK "link_rx_track"
+#define SA_PIN_ITER_CONNS "iter_conns"
 #define SA_PIN_LINK_PREFIX "link_cg_"
+#define SA_PIN_LINK_CS_PREFIX "link_cs_"
 #define SA_MAX_LINKS_SCAN 4096
 
 struct sa_pins {
@@ -34,6 +54,10 @@ struct sa_pins {
 /* Full path of a pin. */
 void sa_pin_path(const struct sa_pins *p, const char *name, char *buf, size_t len);
 void sa_link_pin_path(const struct sa_pins *p, uint64_t cgid, char *buf, size_t len);
+void sa_cs_link_pin_path(const struct sa_pins *p, uint64_t cgid, char *buf, size_t len);
+
+/* Every pin of a complete load, except the per-cgroup links (NULL-terminated). */
+extern const char *const sa_object_pins[];
 
 /* Make sure the pin dir's parent is on bpffs; mounts /sys/fs/bpf when absent. */
 int sa_pins_ensure_bpffs(const struct sa_pins *p, char *err, size_t errlen);

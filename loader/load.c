@@ -12,10 +12,41 @@
 		goto out;						\
 	} while (0)
 
+static int pin_map(const struct sa_pins *p, struct bpf_map *m, const char *name)
+{
+	char path[PATH_MAX];
+
+	sa_pin_path(p, name, path, sizeof(path));
+	return bpf_map__pin(m, path);
+}
+
+static int pin_prog(const struct sa_pins *p, struct bpf_program *prog, const char *name)
+{
+	char path[PATH_MAX];
+
+	sa_pin_path(p, name, path, sizeof(path));
+	return bpf_program__pin(prog, path);
+}
+
+/* Pin a fresh link; the pin keeps it attached after this process exits. */
+static int pin_link(const struct sa_pins *p, struct bpf_link *link, const char *name)
+{
+	char path[PATH_MAX];
+	int r;
+
+	if (!link)
+		return -errno;
+	sa_pin_path(p, name, path, sizeof(path));
+	r = bpf_link__pin(link, path);
+	bpf_link__destroy(link);	/* closes our fd only: the link stays pinned */
+	return r;
+}
+
 int sa_load_and_pin(const struct sa_pins *p, char *err, size_t errlen)
 {
+	LIBBPF_OPTS(bpf_iter_attach_opts, iter_opts);
+	union bpf_iter_link_info linfo = {};
 	struct sockaccel_bpf *skel;
-	char path[PATH_MAX];
 	int r;
 
 	skel = sockaccel_bpf__open();
@@ -28,21 +59,32 @@ int sa_load_and_pin(const struct sa_pins *p, char *err, size_t errlen)
 	if (r)
 		STEP_FAIL(r, "load BPF programs (run with -v for the verifier log)");
 
-	sa_pin_path(p, SA_PIN_SOCK_MAP, path, sizeof(path));
-	if ((r = bpf_map__pin(skel->maps.sock_map, path)))
-		STEP_FAIL(r, "pin %s", path);
-	sa_pin_path(p, SA_PIN_COUNTERS, path, sizeof(path));
-	if ((r = bpf_map__pin(skel->maps.counters, path)))
-		STEP_FAIL(r, "pin %s", path);
-	sa_pin_path(p, SA_PIN_CGROUPS, path, sizeof(path));
-	if ((r = bpf_map__pin(skel->maps.cgroups, path)))
-		STEP_FAIL(r, "pin %s", path);
-	sa_pin_path(p, SA_PIN_PROG_SOCKOPS, path, sizeof(path));
-	if ((r = bpf_program__pin(skel->progs.sa_sockops, path)))
-		STEP_FAIL(r, "pin %s", path);
-	sa_pin_path(p, SA_PIN_PROG_SK_MSG, path, sizeof(path));
-	if ((r = bpf_program__pin(skel->progs.sa_sk_msg, path)))
-		STEP_FAIL(r, "pin %s", path);
+	if ((r = pin_map(p, skel->maps.sock_map, SA_PIN_SOCK_MAP)) ||
+	    (r = pin_map(p, skel->maps.counters, SA_PIN_COUNTERS)) ||
+	    (r = pin_map(p, skel->maps.cgroups, SA_PIN_CGROUPS)) ||
+	    (r = pin_map(p, skel->maps.sock_state, SA_PIN_SOCK_STATE)) ||
+	    (r = pin_map(p, skel->maps.rx_progress, SA_PIN_RX_PROGRESS)) ||
+	    (r = pin_map(p, skel->maps.sa_config, SA_PIN_CONFIG)) ||
+	    (r = pin_map(p, skel->maps.policy_ports, SA_PIN_POLICY_PORTS)) ||
+	    (r = pin_map(p, skel->maps.policy_comms, SA_PIN_POLICY_COMMS)) ||
+	    (r = pin_map(p, skel->maps.drain, SA_PIN_DRAIN)))
+		STEP_FAIL(r, "pin maps in %s", p->dir);
+	if ((r = pin_prog(p, skel->progs.sa_sockops, SA_PIN_PROG_SOCKOPS)) ||
+	    (r = pin_prog(p, skel->progs.sa_sock_create, SA_PIN_PROG_SOCK_CREATE)) ||
+	    (r = pin_prog(p, skel->progs.sa_sk_msg, SA_PIN_PROG_SK_MSG)))
+		STEP_FAIL(r, "pin programs in %s", p->dir);
+
+	/* Read accounting first: a socket must never be redirected to before
+	 * its reads are counted (sockops only inserts after this). */
+	r = pin_link(p, bpf_program__attach(skel->progs.sa_rx_track), SA_PIN_LINK_RX_TRACK);
+	if (r)
+		STEP_FAIL(r, "attach tp_btf/sock_recv_length (kernel lacks the sock_recv_length tracepoint?)");
+	linfo.map.map_fd = bpf_map__fd(skel->maps.sock_state);
+	iter_opts.link_info = &linfo;
+	iter_opts.link_info_len = sizeof(linfo);
+	r = pin_link(p, bpf_program__attach_iter(skel->progs.sa_conns_iter, &iter_opts), SA_PIN_ITER_CONNS);
+	if (r)
+		STEP_FAIL(r, "attach the sock_state iterator");
 
 	/* libbpf 1.1 has no bpf_program__attach_sockmap(): attach by fd. The
 	 * attachment lives as long as the (pinned) map. */

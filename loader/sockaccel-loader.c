@@ -15,6 +15,7 @@
 #include "checks.h"
 #include "output.h"
 #include "pins.h"
+#include "policy.h"
 #include "load.h"
 
 #define MAX_CGROUPS 256
@@ -25,6 +26,8 @@ static struct env {
 	const char *pin_dir;
 	const char *cgroup_args[MAX_CGROUPS];
 	int n_cgroups;
+	struct sa_policy policy;
+	bool policy_set;
 } env = { .pin_dir = SA_DEFAULT_PIN_DIR };
 
 const char *argp_program_version = "sockaccel-loader 0.1";
@@ -40,20 +43,38 @@ static const char doc[] =
 "as it is. If any step fails, what this run created is removed again.\n"
 "Unload everything with `sockaccelctl teardown`.\n"
 "\n"
-"USAGE: sockaccel-loader [-v] [--pin-dir DIR] [--foreground] CGROUP...\n"
+"Policy (kept in the pinned maps, shown by `sockaccelctl status`): given any of\n"
+"--ports, --exclude-ports, --exclude-comm or --max-unread, the whole policy is\n"
+"replaced by the options of this run; without them it is left as it is. It\n"
+"applies to connections established afterwards. Exclude programs that splice()\n"
+"from their sockets (HAProxy, Go io.Copy between sockets): the kernel cannot\n"
+"splice redirected data (docs/limitations.md).\n"
+"\n"
+"USAGE: sockaccel-loader [-v] [--pin-dir DIR] [--foreground] [POLICY] CGROUP...\n"
 "\n"
 "EXAMPLES:\n"
 "    sockaccel-loader /sys/fs/cgroup/myservice   # attach one service\n"
 "    sockaccel-loader myservice otherservice     # relative to the cgroup2 mount\n"
-"    sockaccel-loader --foreground myservice     # stay running; detach on SIGTERM\n";
+"    sockaccel-loader --foreground myservice     # stay running; detach on SIGTERM\n"
+"    sockaccel-loader --exclude-comm haproxy web # never accelerate haproxy's sockets\n"
+"    sockaccel-loader --ports 6379,5432 db       # accelerate only these service ports\n";
 
-enum { OPT_PIN_DIR = 1000, OPT_FOREGROUND };
+enum { OPT_PIN_DIR = 1000, OPT_FOREGROUND, OPT_PORTS, OPT_EXCLUDE_PORTS, OPT_EXCLUDE_COMM, OPT_MAX_UNREAD };
 
 static const struct argp_option opts[] = {
 	{ "verbose", 'v', NULL, 0, "Print libbpf debug output", 0 },
 	{ "pin-dir", OPT_PIN_DIR, "DIR", 0, "Pin directory on bpffs (default " SA_DEFAULT_PIN_DIR ")", 0 },
 	{ "foreground", OPT_FOREGROUND, NULL, 0,
 	  "Stay running; on SIGTERM/SIGINT detach the cgroups this run attached", 0 },
+	{ "ports", OPT_PORTS, "PORT[,PORT...]", 0,
+	  "Accelerate only connections to or from these ports", 1 },
+	{ "exclude-ports", OPT_EXCLUDE_PORTS, "PORT[,PORT...]", 0,
+	  "Never accelerate connections to or from these ports", 1 },
+	{ "exclude-comm", OPT_EXCLUDE_COMM, "NAME[,NAME...]", 0,
+	  "Never accelerate sockets created by these processes (or accepted from their listeners)", 1 },
+	{ "max-unread", OPT_MAX_UNREAD, "BYTES", 0,
+	  "Bound on redirected bytes a reader may leave unread before that direction "
+	  "moves to TCP (default: the reader's SO_RCVBUF if set, else tcp_rmem max)", 1 },
 	{},
 };
 
@@ -63,6 +84,29 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 	case 'v': env.verbose = true; break;
 	case OPT_PIN_DIR: env.pin_dir = arg; break;
 	case OPT_FOREGROUND: env.foreground = true; break;
+	case OPT_PORTS:
+	case OPT_EXCLUDE_PORTS:
+	case OPT_EXCLUDE_COMM: {
+		char err[256];
+		int r = key == OPT_PORTS ?
+			sa_policy_parse_ports(arg, env.policy.include_ports, &env.policy.n_include, err, sizeof(err)) :
+			key == OPT_EXCLUDE_PORTS ?
+			sa_policy_parse_ports(arg, env.policy.exclude_ports, &env.policy.n_exclude, err, sizeof(err)) :
+			sa_policy_parse_comms(arg, &env.policy, err, sizeof(err));
+		if (r)
+			argp_error(state, "%s", err);
+		env.policy_set = true;
+		break;
+	}
+	case OPT_MAX_UNREAD: {
+		char *end;
+
+		env.policy.max_unread = strtoull(arg, &end, 10);
+		if (!*arg || *end || env.policy.max_unread < 4096)
+			argp_error(state, "invalid --max-unread '%s' (bytes, at least 4096)", arg);
+		env.policy_set = true;
+		break;
+	}
 	case ARGP_KEY_ARG:
 		if (env.n_cgroups >= MAX_CGROUPS)
 			argp_error(state, "too many cgroups (at most %d)", MAX_CGROUPS);
@@ -170,6 +214,14 @@ int main(int argc, char **argv)
 			printf("loaded programs and pinned them in %s\n", pins.dir);
 	} else if (env.verbose) {
 		printf("reusing programs pinned in %s\n", pins.dir);
+	}
+	/* The policy is in place before any cgroup is attached. */
+	if (env.policy_set) {
+		if (sa_policy_write(&pins, &env.policy, err, sizeof(err))) {
+			p_err("%s", err);
+			goto rollback;
+		}
+		printf("policy set (see `sockaccelctl status`)\n");
 	}
 
 	for (i = 0; i < env.n_cgroups; i++) {

@@ -38,40 +38,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "pattern.h"
+
 #define EXIT_DATA	1
 #define EXIT_USAGE	2
-
-/* ---------------------------------------------------------------- pattern */
-
-static inline uint64_t mix64(uint64_t x)
-{
-	/* splitmix64 finaliser */
-	x += 0x9e3779b97f4a7c15ULL;
-	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
-	return x ^ (x >> 31);
-}
-
-/* Fill buf[0..len) with the pattern of `seed` starting at stream offset `off`. */
-static void pattern_fill(uint64_t seed, uint64_t off, unsigned char *buf, size_t len)
-{
-	uint64_t base = mix64(seed);
-	size_t n = 0;
-
-	while (n < len) {
-		uint64_t blk = (off + n) / 8;
-		unsigned int b = (off + n) % 8;
-		uint64_t v = mix64(base + blk);
-
-		for (; b < 8 && n < len; b++, n++)
-			buf[n] = (unsigned char)(v >> (8 * b));
-	}
-}
-
-static inline unsigned char pattern_byte(uint64_t seed, uint64_t off)
-{
-	return (unsigned char)(mix64(mix64(seed) + off / 8) >> (8 * (off % 8)));
-}
 
 /* ---------------------------------------------------------------- options */
 

@@ -29,4 +29,61 @@ struct {
 	__type(value, struct sa_cgroup_info);
 } cgroups SEC(".maps");
 
+/* Per-socket state (struct sa_sock_state). BPF_F_CLONE copies a listener's
+ * storage to the sockets it accepts, which carries the creating process's
+ * comm and policy flags over to them. */
+struct {
+	__uint(type, BPF_MAP_TYPE_SK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC | BPF_F_CLONE);
+	__type(key, int);
+	__type(value, struct sa_sock_state);
+} sock_state SEC(".maps");
+
+/* Read progress of every accelerated socket, keyed by its own view, i.e. the
+ * key its peer's sk_msg already builds. A hash, not sk_storage: the sender
+ * cannot reach the peer's sk_storage (sk_msg may look a socket up in
+ * sock_map but has no bpf_sk_release() to drop the reference). Entries are
+ * removed by a drain (sockaccelctl), not at close: LRU keeps entries of
+ * closed sockets from filling it; an evicted live entry only makes its
+ * senders fall back to TCP. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, SA_SOCK_MAP_ENTRIES);
+	__type(key, struct sa_sock_key);
+	__type(value, struct sa_rx_progress);
+} rx_progress SEC(".maps");
+
+/* Loader policy (struct sa_config), written by user space. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct sa_config);
+} sa_config SEC(".maps");
+
+/* Cgroups being detached gracefully: connections with an end in one of them
+ * move to TCP (written by sockaccelctl detach, see docs/design.md). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, SA_DRAIN_ENTRIES);
+	__type(key, __u64);
+	__type(value, __u32);
+} drain SEC(".maps");
+
+/* Port policy: host-order port -> SA_PORT_INCLUDE / SA_PORT_EXCLUDE. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, SA_POLICY_ENTRIES);
+	__type(key, __u32);
+	__type(value, __u32);
+} policy_ports SEC(".maps");
+
+/* Process names (comm, NUL padded) whose sockets are never accelerated. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, SA_POLICY_ENTRIES);
+	__type(key, char[SA_COMM_LEN]);
+	__type(value, __u32);
+} policy_comms SEC(".maps");
+
 #endif

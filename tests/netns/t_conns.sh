@@ -1,5 +1,6 @@
 # conns lists a live accelerated connection (both sockets, matching ports,
-# peer_in_map) and forgets it once it is closed.
+# in the map, both directions in redirect mode with their reason, the creating
+# process) and forgets it once it is closed.
 . "$SA_LIB"
 
 load "$SA_CG"
@@ -23,7 +24,11 @@ for ((i = 0; i < 50; i++)); do
 done
 echo "$out"
 [ -n "$found" ] || fail "conns never listed both sockets of 127.0.0.1:40001 <-> 127.0.0.1:5000"
-jq -e "$sel | all(.[]; .peer_in_map == true)" <<<"$found" >/dev/null || fail "peer_in_map not true"
+jq -e "$sel | all(.[]; .in_map == true)" <<<"$found" >/dev/null || fail "in_map not true"
+jq -e "$sel | all(.[]; .tx.mode == \"redirect\" and .tx.reason == \"peer_accelerated\" and .rx.mode == \"redirect\")" \
+	<<<"$found" >/dev/null || fail "directions not in redirect mode"
+jq -e "$sel | all(.[]; .comm == \"sa-stream\" and .state == \"ESTABLISHED\")" <<<"$found" >/dev/null ||
+	fail "comm/state not shown"
 jq -e "$sel | all(.[]; (.local_addr | test(\"127\\\\.0\\\\.0\\\\.1\")) and (.remote_addr | test(\"127\\\\.0\\\\.0\\\\.1\")))" <<<"$found" >/dev/null ||
 	fail "addresses are not 127.0.0.1"
 assert_eq "$(jq "$sel | map(.netns) | unique | length" <<<"$found")" 1 "both sockets in one netns"

@@ -1,0 +1,108 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * The per-connection state machine (docs/design.md, "Per-direction state").
+ * One struct sa_sock_state per socket describes the direction "this socket's
+ * sends". Every mode change goes through sa_set_mode(), which counts it.
+ */
+#ifndef SA_BPF_STATE_H
+#define SA_BPF_STATE_H
+
+#include "maps.h"
+#include "counters.h"
+
+#define SA_SOCK_RCVBUF_LOCK 2	/* include/net/sock.h, not in vmlinux.h */
+
+static __always_inline struct sa_config *sa_config_get(void)
+{
+	__u32 zero = 0;
+
+	return bpf_map_lookup_elem(&sa_config, &zero);
+}
+
+/*
+ * Bound on bytes redirected to socket sk and not yet read by it. Plain TCP
+ * lets at most the receive buffer queue up at a receiver: the application's
+ * SO_RCVBUF when it set one, else the ceiling autotuning can grow the buffer
+ * to (tcp_rmem[2] of the socket's netns). The loader's --max-unread replaces
+ * the latter.
+ */
+static __always_inline __u64 sa_rx_limit(struct sock *sk)
+{
+	struct sa_config *cfg = sa_config_get();
+
+	if (sk->sk_userlocks & SA_SOCK_RCVBUF_LOCK)
+		return (__u64)(__u32)sk->sk_rcvbuf;
+	if (cfg && cfg->max_unread)
+		return cfg->max_unread;
+	return (__u64)(__u32)sk->__sk_common.skc_net.net->ipv4.sysctl_tcp_rmem[2];
+}
+
+/* Counter of the transition from the state's current mode to (mode, reason). */
+static __always_inline int sa_transition_counter(__u8 from, __u8 to, __u8 reason)
+{
+	if (from == SA_MODE_NEW)
+		return to == SA_MODE_REDIRECT ? SA_T_NEW_REDIRECT : SA_T_NEW_TCP;
+	if (from == SA_MODE_TCP && to == SA_MODE_REDIRECT)
+		return SA_T_TCP_REDIRECT;
+	if (from == SA_MODE_REDIRECT && to == SA_MODE_TCP) {
+		if (reason == SA_R_SLOW_READER)
+			return SA_T_REDIRECT_TCP_SLOW_READER;
+		if (reason == SA_R_DRAINING)
+			return SA_T_DRAIN_TCP;
+		return SA_T_REDIRECT_TCP_PEER_GONE;
+	}
+	return -1;
+}
+
+static __always_inline void sa_set_mode(struct sa_sock_state *st, __u8 mode, __u8 reason)
+{
+	int c;
+
+	if (st->mode == mode) {
+		st->reason = reason;
+		return;
+	}
+	c = sa_transition_counter(st->mode, mode, reason);
+	if (c >= 0)
+		count(c, 1);
+	st->mode = mode;
+	st->reason = reason;
+	st->transitions++;
+	st->mode_since_ns = bpf_ktime_get_ns();
+}
+
+/* TCP -> REDIRECT is allowed only for these reasons: the bytes that went
+ * over TCP are all accounted in tx_*_bytes, so "the peer read them all" is
+ * provable. SENT_BEFORE_INSERT is not: bytes went out before we counted. */
+static __always_inline int sa_reason_recoverable(__u8 reason)
+{
+	return reason == SA_R_PEER_NOT_IN_MAP || reason == SA_R_PEER_GONE ||
+	       reason == SA_R_SLOW_READER;
+}
+
+/* Is a graceful detach/teardown draining this connection? Either end's
+ * cgroup in the drain set, or everything (teardown). */
+static __always_inline int sa_draining(const struct sa_sock_state *st,
+				       const struct sa_rx_progress *peer_rx)
+{
+	struct sa_config *cfg = sa_config_get();
+
+	if (!cfg || !(cfg->flags & (SA_CFG_DRAIN_CGROUPS | SA_CFG_DRAIN_ALL)))
+		return 0;
+	if (cfg->flags & SA_CFG_DRAIN_ALL)
+		return 1;
+	if (bpf_map_lookup_elem(&drain, &st->cgroup_id))
+		return 1;
+	return peer_rx && bpf_map_lookup_elem(&drain, &peer_rx->cgroup_id);
+}
+
+/* The socket's cgroup v2 id, read through BTF (sockops may run in softirq,
+ * where the current task's cgroup is unrelated). */
+static __always_inline __u64 sa_sock_cgroup_id(struct sock *sk)
+{
+	struct cgroup *cg = sk->sk_cgrp_data.cgroup;
+
+	return cg ? cg->kn->id : 0;
+}
+
+#endif

@@ -1,0 +1,46 @@
+# SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+# Helpers of the t_integrity_*.sh tests (source after lib.sh):
+# pair, summ and jget around tools/sa-integrity.
+SAI=$SA_BUILD/sa-integrity
+need_bin sa-integrity
+PORT=5100
+
+# summ FILE: the interesting part of an sa-integrity JSON summary, one line
+summ() {
+	jq -c '{ok, conns_ok, conns_failed, bytes_sent, bytes_received, seconds}
+		+ with_entries(select((.key | test("eagain|fionread|short|timeouts|wakeups"))
+				      and .value != 0))
+		+ (if .rst then {rst: (.rst | del(.detail))} else {} end)
+		+ (if (.errors | length) > 0 then {errors: .errors[:3]} else {} end)' "$1" \
+		2>/dev/null || { echo "(no JSON)"; cat "$1"; }
+}
+
+# pair NAME ADDR "SERVER ARGS" "CLIENT ARGS" COMMON ARGS...
+# sa-integrity server (background) and client on the next PORT, both in
+# $SA_NS+$SA_CG; fails the test unless both exit 0. JSON summaries in
+# $SA_TMP/NAME.server.json and NAME.client.json.
+pair() {
+	local name=$1 addr=$2 sargs=$3 cargs=$4 spid rc src r
+	shift 4
+	PORT=$((PORT + 1))
+	# shellcheck disable=SC2086 # word splitting of the role-only args is wanted
+	bg_in "$SA_NS" "$SA_CG" "$SAI" server -l "$addr" -p "$PORT" --json -t 60 $sargs "$@" \
+		>"$SA_TMP/$name.server.json" 2>"$SA_TMP/$name.server.err"
+	spid=$BG_PID
+	wait_port "$SA_NS" "$PORT"
+	# shellcheck disable=SC2086
+	run_in "$SA_NS" "$SA_CG" "$SAI" client -c "$addr" -p "$PORT" --json -t 60 $cargs "$@" \
+		>"$SA_TMP/$name.client.json" 2>"$SA_TMP/$name.client.err"
+	rc=$?
+	wait_pid "$spid" 70
+	src=$?
+	for r in server client; do
+		sed "s/^/# $name $r: /" "$SA_TMP/$name.$r.err"
+		info "$name $r: $(summ "$SA_TMP/$name.$r.json")"
+	done
+	[ "$rc" = 0 ] && [ "$src" = 0 ] ||
+		fail "$name: sa-integrity client exit $rc, server exit $src"
+}
+
+# jget NAME ROLE FILTER: jq -r FILTER on NAME's ROLE summary
+jget() { jq -r "$3" "$SA_TMP/$1.$2.json"; }
