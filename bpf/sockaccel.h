@@ -146,6 +146,9 @@ struct sa_config {
 struct sa_cgroup_info {
 	char path[SA_CGROUP_PATH_MAX];	/* path relative to the cgroup2 mount */
 	__u64 attached_at;		/* CLOCK_REALTIME seconds */
+	__u32 owner_pid;		/* --foreground loader that detaches it on exit; 0: none */
+	__u32 pad;
+	__u64 owner_start;		/* its start time (/proc/PID/stat field 22), against pid reuse */
 };
 
 #define SA_SOCK_MAP_ENTRIES	65536

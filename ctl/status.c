@@ -50,6 +50,18 @@ static void print_cgroup(const struct sa_pins *p, uint64_t cgid, void *arg)
 	print_uint("id", " (id %llu)", cgid);
 	print_uint("link_id", " link %llu", li.id);
 	print_bool("attached", live ? "" : "  [cgroup gone: link defunct]", live);
+	/* A --foreground loader detaches on SIGTERM; after SIGKILL its
+	 * attachment stays (pinned link) and is said so here. */
+	if (info.owner_pid) {
+		bool alive = sa_owner_alive(&info);
+
+		open_json_object("foreground_loader");
+		print_uint("pid", "  [--foreground loader pid %llu", info.owner_pid);
+		print_bool("running", alive ? ": running]" :
+			   ": not running (killed?); stays attached until `sockaccelctl detach` or `teardown`]",
+			   alive);
+		close_json_object();
+	}
 	print_text("\n");
 	close_json_object();
 }

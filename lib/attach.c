@@ -9,14 +9,41 @@
 #include "../bpf/sockaccel.h"
 #include "attach.h"
 
-static void record_cgroup(const struct sa_pins *p, const struct sa_cgroup *cg)
+uint64_t sa_proc_start_time(uint32_t pid)
 {
-	struct sa_cgroup_info info = { .attached_at = time(NULL) };
+	char path[64], buf[1024], *p;
+	unsigned long long start = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%u/stat", pid);
+	f = fopen(path, "r");
+	if (!f)
+		return 0;
+	if (fgets(buf, sizeof(buf), f) && (p = strrchr(buf, ')'))) {
+		/* after "pid (comm)": field 3 is state; start time is field 22 */
+		if (sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d %*d %*d %llu",
+			   &start) != 1)
+			start = 0;
+	}
+	fclose(f);
+	return start;
+}
+
+int sa_owner_alive(const struct sa_cgroup_info *info)
+{
+	return info->owner_pid && sa_proc_start_time(info->owner_pid) == info->owner_start;
+}
+
+static void record_cgroup(const struct sa_pins *p, const struct sa_cgroup *cg, uint32_t owner_pid)
+{
+	struct sa_cgroup_info info = { .attached_at = time(NULL), .owner_pid = owner_pid };
 	int fd = sa_pin_open(p, SA_PIN_CGROUPS);
 
 	if (fd < 0)
 		return;
 	snprintf(info.path, sizeof(info.path), "%s", cg->rel_path);
+	if (owner_pid)
+		info.owner_start = sa_proc_start_time(owner_pid);
 	bpf_map_update_elem(fd, &cg->id, &info, BPF_ANY);
 	close(fd);
 }
@@ -80,7 +107,8 @@ static int detach_link(const char *path, char *err, size_t errlen)
 	return r;
 }
 
-int sa_attach_cgroup(const struct sa_pins *p, const struct sa_cgroup *cg, char *err, size_t errlen)
+int sa_attach_cgroup(const struct sa_pins *p, const struct sa_cgroup *cg, uint32_t owner_pid,
+		     char *err, size_t errlen)
 {
 	char path[PATH_MAX], cs_path[PATH_MAX], err2[256];
 	int r;
@@ -99,7 +127,7 @@ int sa_attach_cgroup(const struct sa_pins *p, const struct sa_cgroup *cg, char *
 		detach_link(cs_path, err2, sizeof(err2));
 		return r;
 	}
-	record_cgroup(p, cg);
+	record_cgroup(p, cg, owner_pid);
 	return 1;
 }
 

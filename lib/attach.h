@@ -6,10 +6,18 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "cgroup.h"
+#include "../bpf/sockaccel.h"
 #include "pins.h"
 
-/* 1: attached now; 0: was already attached (no-op); <0: -errno, err set. */
-int sa_attach_cgroup(const struct sa_pins *p, const struct sa_cgroup *cg, char *err, size_t errlen);
+/* 1: attached now; 0: was already attached (no-op); <0: -errno, err set.
+ * owner_pid: the --foreground loader that will detach it (0: none). */
+int sa_attach_cgroup(const struct sa_pins *p, const struct sa_cgroup *cg, uint32_t owner_pid,
+		     char *err, size_t errlen);
+
+/* Start time of a process (clock ticks since boot, /proc/PID/stat field 22), 0 if gone. */
+uint64_t sa_proc_start_time(uint32_t pid);
+/* 1 when the foreground loader recorded in info is still running. */
+int sa_owner_alive(const struct sa_cgroup_info *info);
 
 /* Detach the link of cgroup id cgid and remove its pin and record. */
 int sa_detach_cgroup(const struct sa_pins *p, uint64_t cgid, char *err, size_t errlen);

@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "sockaccel.skel.h"
@@ -42,7 +43,7 @@ static int pin_link(const struct sa_pins *p, struct bpf_link *link, const char *
 	return r;
 }
 
-int sa_load_and_pin(const struct sa_pins *p, char *err, size_t errlen)
+int sa_load_and_pin(const struct sa_pins *p, uint32_t map_size, char *err, size_t errlen)
 {
 	LIBBPF_OPTS(bpf_iter_attach_opts, iter_opts);
 	union bpf_iter_link_info linfo = {};
@@ -55,6 +56,8 @@ int sa_load_and_pin(const struct sa_pins *p, char *err, size_t errlen)
 		snprintf(err, errlen, "open BPF object: %s", strerror(errno));
 		return r;
 	}
+	if (map_size && (r = bpf_map__set_max_entries(skel->maps.sock_map, map_size)))
+		STEP_FAIL(r, "set sock_map size");
 	r = sockaccel_bpf__load(skel);
 	if (r)
 		STEP_FAIL(r, "load BPF programs (run with -v for the verifier log)");
@@ -96,6 +99,130 @@ int sa_load_and_pin(const struct sa_pins *p, char *err, size_t errlen)
 	r = 0;
 out:
 	/* Pins keep the objects alive; the skeleton's fds are not needed. */
+	sockaccel_bpf__destroy(skel);
+	return r;
+}
+
+/* Every map of the skeleton, with its pin name. */
+#define SA_SKEL_MAPS(skel) {						\
+	{ (skel)->maps.sock_map, SA_PIN_SOCK_MAP },			\
+	{ (skel)->maps.counters, SA_PIN_COUNTERS },			\
+	{ (skel)->maps.cgroups, SA_PIN_CGROUPS },			\
+	{ (skel)->maps.sock_state, SA_PIN_SOCK_STATE },			\
+	{ (skel)->maps.rx_progress, SA_PIN_RX_PROGRESS },		\
+	{ (skel)->maps.sa_config, SA_PIN_CONFIG },			\
+	{ (skel)->maps.policy_ports, SA_PIN_POLICY_PORTS },		\
+	{ (skel)->maps.policy_comms, SA_PIN_POLICY_COMMS },		\
+	{ (skel)->maps.drain, SA_PIN_DRAIN },				\
+}
+
+/* Point a link pinned at path to prog (bpf_link_update). */
+static int update_link(const char *path, int prog_fd)
+{
+	int fd = bpf_obj_get(path), r = 0;
+
+	if (fd < 0)
+		return errno == ENOENT ? 0 : -errno;
+	if (bpf_link_update(fd, prog_fd, NULL))
+		r = -errno;
+	close(fd);
+	return r ? r : 1;
+}
+
+struct upgrade_ctx {
+	int sockops_fd, create_fd, updated, err;
+};
+
+static void upgrade_cgroup(const struct sa_pins *p, uint64_t cgid, void *arg)
+{
+	struct upgrade_ctx *c = arg;
+	char path[PATH_MAX];
+	int r;
+
+	sa_link_pin_path(p, cgid, path, sizeof(path));
+	r = update_link(path, c->sockops_fd);
+	if (r > 0) {
+		sa_cs_link_pin_path(p, cgid, path, sizeof(path));
+		r = update_link(path, c->create_fd);
+	}
+	if (r < 0 && !c->err)
+		c->err = r;
+	if (r > 0)
+		c->updated++;
+}
+
+/* Replace a program pin by prog (the old program lives on in its links). */
+static int repin_prog(const struct sa_pins *p, struct bpf_program *prog, const char *name)
+{
+	char path[PATH_MAX];
+
+	sa_pin_path(p, name, path, sizeof(path));
+	if (unlink(path) && errno != ENOENT)
+		return -errno;
+	return bpf_program__pin(prog, path);
+}
+
+int sa_upgrade(const struct sa_pins *p, char *err, size_t errlen)
+{
+	LIBBPF_OPTS(bpf_iter_attach_opts, iter_opts);
+	union bpf_iter_link_info linfo = {};
+	struct upgrade_ctx c = {};
+	struct sockaccel_bpf *skel;
+	char path[PATH_MAX];
+	int r, map_fd = -1;
+
+	skel = sockaccel_bpf__open();
+	if (!skel) {
+		r = -errno;
+		snprintf(err, errlen, "open BPF object: %s", strerror(errno));
+		return r;
+	}
+	{
+		struct { struct bpf_map *m; const char *name; } maps[] = SA_SKEL_MAPS(skel);
+
+		for (size_t i = 0; i < sizeof(maps) / sizeof(maps[0]); i++) {
+			int fd = sa_pin_open(p, maps[i].name);
+
+			if (fd < 0)
+				STEP_FAIL(fd, "open pinned map %s", maps[i].name);
+			r = bpf_map__reuse_fd(maps[i].m, fd);
+			close(fd);
+			if (r)
+				STEP_FAIL(r, "reuse pinned map %s", maps[i].name);
+		}
+	}
+	/* The tracking program is not replaced (see load.h): do not load it. */
+	bpf_program__set_autoload(skel->progs.sa_rx_track, false);
+	r = sockaccel_bpf__load(skel);
+	if (r)
+		STEP_FAIL(r, "load the new programs against the pinned maps (map layout changed? "
+			  "then drain with `sockaccelctl teardown` and load again)");
+
+	/* From here on every step leaves a consistent state. */
+	c.sockops_fd = bpf_program__fd(skel->progs.sa_sockops);
+	c.create_fd = bpf_program__fd(skel->progs.sa_sock_create);
+	sa_pins_for_each_link(p, upgrade_cgroup, &c);
+	if (c.err)
+		STEP_FAIL(c.err, "update a cgroup link");
+	map_fd = bpf_map__fd(skel->maps.sock_map);
+	if (bpf_prog_attach(bpf_program__fd(skel->progs.sa_sk_msg), map_fd, BPF_SK_MSG_VERDICT, 0)) {
+		r = -errno;
+		STEP_FAIL(r, "attach the new sk_msg program to sock_map");
+	}
+	if ((r = repin_prog(p, skel->progs.sa_sockops, SA_PIN_PROG_SOCKOPS)) ||
+	    (r = repin_prog(p, skel->progs.sa_sock_create, SA_PIN_PROG_SOCK_CREATE)) ||
+	    (r = repin_prog(p, skel->progs.sa_sk_msg, SA_PIN_PROG_SK_MSG)))
+		STEP_FAIL(r, "pin the new programs");
+	sa_pin_path(p, SA_PIN_ITER_CONNS, path, sizeof(path));
+	unlink(path);
+	linfo.map.map_fd = bpf_map__fd(skel->maps.sock_state);
+	iter_opts.link_info = &linfo;
+	iter_opts.link_info_len = sizeof(linfo);
+	r = pin_link(p, bpf_program__attach_iter(skel->progs.sa_conns_iter, &iter_opts), SA_PIN_ITER_CONNS);
+	if (r)
+		STEP_FAIL(r, "attach the sock_state iterator");
+	r = c.updated;
+out:
 	sockaccel_bpf__destroy(skel);
 	return r;
 }

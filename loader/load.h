@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include "pins.h"
 
 /*
@@ -11,6 +12,19 @@
  * sock_map. On failure returns -errno with the failed step in err; pins it
  * made are left for the caller's rollback (sa_unload).
  */
-int sa_load_and_pin(const struct sa_pins *p, char *err, size_t errlen);
+int sa_load_and_pin(const struct sa_pins *p, uint32_t map_size, char *err, size_t errlen);
+
+/*
+ * Replace the running programs by this build's, keeping the pinned maps
+ * (state, counters, policy) and every live connection: cgroup links are
+ * updated in place (bpf_link_update), sk_msg is re-attached to sock_map (new
+ * sockets get it; sockets already in the map keep the program they were
+ * inserted with, which uses the same maps), the iterator is re-created. The
+ * read-accounting link is kept: replacing a tracing link cannot be atomic,
+ * and a gap or an overlap would miscount reads. Fails, changing nothing,
+ * when the pinned maps do not match this build's layout.
+ * Returns the number of cgroup links updated, or -errno with err set.
+ */
+int sa_upgrade(const struct sa_pins *p, char *err, size_t errlen);
 
 #endif

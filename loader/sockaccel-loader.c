@@ -16,6 +16,7 @@
 #include "output.h"
 #include "pins.h"
 #include "policy.h"
+#include "drain.h"
 #include "load.h"
 
 #define MAX_CGROUPS 256
@@ -28,7 +29,10 @@ static struct env {
 	int n_cgroups;
 	struct sa_policy policy;
 	bool policy_set;
-} env = { .pin_dir = SA_DEFAULT_PIN_DIR };
+	double drain_timeout;
+	bool upgrade;
+	uint32_t map_size;
+} env = { .pin_dir = SA_DEFAULT_PIN_DIR, .drain_timeout = 30 };
 
 const char *argp_program_version = "sockaccel-loader 0.1";
 static const char doc[] =
@@ -51,21 +55,32 @@ static const char doc[] =
 "splice redirected data (docs/limitations.md).\n"
 "\n"
 "USAGE: sockaccel-loader [-v] [--pin-dir DIR] [--foreground] [POLICY] CGROUP...\n"
+"       sockaccel-loader --upgrade [CGROUP...]\n"
 "\n"
 "EXAMPLES:\n"
 "    sockaccel-loader /sys/fs/cgroup/myservice   # attach one service\n"
 "    sockaccel-loader myservice otherservice     # relative to the cgroup2 mount\n"
 "    sockaccel-loader --foreground myservice     # stay running; detach on SIGTERM\n"
 "    sockaccel-loader --exclude-comm haproxy web # never accelerate haproxy's sockets\n"
-"    sockaccel-loader --ports 6379,5432 db       # accelerate only these service ports\n";
+"    sockaccel-loader --ports 6379,5432 db       # accelerate only these service ports\n"
+"    sockaccel-loader --upgrade                  # a newer build replaces the running one\n";
 
-enum { OPT_PIN_DIR = 1000, OPT_FOREGROUND, OPT_PORTS, OPT_EXCLUDE_PORTS, OPT_EXCLUDE_COMM, OPT_MAX_UNREAD };
+enum { OPT_PIN_DIR = 1000, OPT_FOREGROUND, OPT_PORTS, OPT_EXCLUDE_PORTS, OPT_EXCLUDE_COMM, OPT_MAX_UNREAD,
+       OPT_DRAIN_TIMEOUT, OPT_UPGRADE, OPT_MAP_SIZE };
 
 static const struct argp_option opts[] = {
 	{ "verbose", 'v', NULL, 0, "Print libbpf debug output", 0 },
 	{ "pin-dir", OPT_PIN_DIR, "DIR", 0, "Pin directory on bpffs (default " SA_DEFAULT_PIN_DIR ")", 0 },
 	{ "foreground", OPT_FOREGROUND, NULL, 0,
-	  "Stay running; on SIGTERM/SIGINT detach the cgroups this run attached", 0 },
+	  "Stay running; on SIGTERM/SIGINT detach the cgroups this run attached (gracefully)", 0 },
+	{ "upgrade", OPT_UPGRADE, NULL, 0,
+	  "Replace the running programs by this build's, keeping maps, counters and live "
+	  "connections (CGROUP optional)", 0 },
+	{ "map-size", OPT_MAP_SIZE, "N", 0,
+	  "Entries of the socket map, at first load (default 65536); when full, new "
+	  "connections use TCP and are counted", 0 },
+	{ "drain-timeout", OPT_DRAIN_TIMEOUT, "SECONDS", 0,
+	  "--foreground: how long the detach waits for redirected data to be read (default 30)", 0 },
 	{ "ports", OPT_PORTS, "PORT[,PORT...]", 0,
 	  "Accelerate only connections to or from these ports", 1 },
 	{ "exclude-ports", OPT_EXCLUDE_PORTS, "PORT[,PORT...]", 0,
@@ -84,6 +99,14 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 	case 'v': env.verbose = true; break;
 	case OPT_PIN_DIR: env.pin_dir = arg; break;
 	case OPT_FOREGROUND: env.foreground = true; break;
+	case OPT_DRAIN_TIMEOUT: {
+		char *end;
+
+		env.drain_timeout = strtod(arg, &end);
+		if (!*arg || *end || env.drain_timeout < 0)
+			argp_error(state, "invalid --drain-timeout '%s'", arg);
+		break;
+	}
 	case OPT_PORTS:
 	case OPT_EXCLUDE_PORTS:
 	case OPT_EXCLUDE_COMM: {
@@ -112,8 +135,18 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 			argp_error(state, "too many cgroups (at most %d)", MAX_CGROUPS);
 		env.cgroup_args[env.n_cgroups++] = arg;
 		break;
+	case OPT_UPGRADE: env.upgrade = true; break;
+	case OPT_MAP_SIZE: {
+		char *end;
+		unsigned long v = strtoul(arg, &end, 10);
+
+		if (!*arg || *end || v < 1 || v > (1u << 24))
+			argp_error(state, "invalid --map-size '%s' (1 to 16777216)", arg);
+		env.map_size = v;
+		break;
+	}
 	case ARGP_KEY_END:
-		if (!env.n_cgroups)
+		if (!env.n_cgroups && !env.upgrade)
 			argp_error(state, "no CGROUP given");
 		break;
 	default:
@@ -204,17 +237,32 @@ int main(int argc, char **argv)
 			sa_pins_unlock(&pins);
 			return 1;
 		}
+		if (env.upgrade) {
+			p_err("--upgrade: nothing loaded at %s", pins.dir);
+			sa_pins_unlock(&pins);
+			return 1;
+		}
 		loading = true;	/* from here, a failure unloads what this run pinned */
-		r = sa_load_and_pin(&pins, err, sizeof(err));
+		r = sa_load_and_pin(&pins, env.map_size, err, sizeof(err));
 		if (r) {
 			p_err("%s", err);
 			goto rollback;
 		}
 		if (env.verbose)
 			printf("loaded programs and pinned them in %s\n", pins.dir);
+	} else if (env.upgrade) {
+		r = sa_upgrade(&pins, err, sizeof(err));
+		if (r < 0) {
+			p_err("upgrade: %s", err);
+			goto rollback;
+		}
+		printf("upgraded the programs in %s (%d cgroup(s) switched in place; sockets already "
+		       "accelerated keep the sk_msg program they were inserted with)\n", pins.dir, r);
 	} else if (env.verbose) {
 		printf("reusing programs pinned in %s\n", pins.dir);
 	}
+	if (env.map_size && !loading)
+		p_info("--map-size applies at first load only; the pinned map keeps its size");
 	/* The policy is in place before any cgroup is attached. */
 	if (env.policy_set) {
 		if (sa_policy_write(&pins, &env.policy, err, sizeof(err))) {
@@ -225,7 +273,7 @@ int main(int argc, char **argv)
 	}
 
 	for (i = 0; i < env.n_cgroups; i++) {
-		r = sa_attach_cgroup(&pins, &cgs[i], err, sizeof(err));
+		r = sa_attach_cgroup(&pins, &cgs[i], env.foreground ? (uint32_t)getpid() : 0, err, sizeof(err));
 		if (r < 0) {
 			p_err("%s", err);
 			goto rollback;
@@ -249,14 +297,28 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	for (i = 0; i < env.n_cgroups; i++) {
-		if (!attached_now[i])
-			continue;
-		if (sa_detach_cgroup(&pins, cgs[i].id, err, sizeof(err)) && strstr(err, "not attached") == NULL) {
+		struct sa_drain_opts o = { .timeout_s = env.drain_timeout };
+		struct sa_drain_result res;
+		char path[PATH_MAX];
+
+		sa_link_pin_path(&pins, cgs[i].id, path, sizeof(path));
+		if (!attached_now[i] || access(path, F_OK))
+			continue;	/* not ours, or detached by someone else meanwhile */
+		/* Graceful, like `sockaccelctl detach`: nothing redirected is dropped. */
+		if (sa_detach_graceful(&pins, cgs[i].id, cgs[i].abs_path, &o, &res, err, sizeof(err))) {
 			p_err("%s", err);
 			r = 1;
 			continue;
 		}
-		printf("detached %s\n", cgs[i].abs_path);
+		if (res.timed_out) {
+			printf("detached %s; %zu connection(s) still held unread redirected data after %.0f s and stay accelerated\n",
+			       cgs[i].abs_path, res.n_list, env.drain_timeout);
+			r = 1;
+		} else {
+			printf("detached %s (drained %zu connection(s) in %.1f s)\n", cgs[i].abs_path,
+			       res.first.affected, res.last.elapsed_s);
+		}
+		free(res.list);
 	}
 	sa_pins_unlock(&pins);
 	return r;

@@ -103,6 +103,7 @@ static struct config {
 	enum direction dir;
 	double read_delay;	/* seconds */
 	uint64_t read_rate;	/* bytes per second, 0 = unlimited */
+	uint64_t write_rate;	/* bytes per second per conn, 0 = unlimited */
 	const char *hold_file;
 } cfg = {
 	.port = -1,
@@ -116,7 +117,7 @@ static struct config {
 
 enum {
 	OPT_BYTES = 0x100, OPT_SIZES, OPT_READ_SIZE, OPT_SEED, OPT_JSON, OPT_SEND_MODE,
-	OPT_RECV_MODE, OPT_END_MODE, OPT_DIRECTION, OPT_READ_DELAY, OPT_READ_RATE, OPT_HOLD_FILE,
+	OPT_RECV_MODE, OPT_END_MODE, OPT_DIRECTION, OPT_READ_DELAY, OPT_READ_RATE, OPT_WRITE_RATE, OPT_HOLD_FILE,
 	OPT_NOW, OPT_PROBE,
 };
 
@@ -215,6 +216,8 @@ static struct argp_option options[] = {
 	{ NULL, 0, NULL, 0, "Receiver:", 3 },
 	{ "read-delay", OPT_READ_DELAY, "MS", 0, "sleep before the first data read", 3 },
 	{ "read-rate", OPT_READ_RATE, "SIZE", 0, "read at most SIZE bytes per second per conn", 3 },
+	{ "write-rate", OPT_WRITE_RATE, "SIZE", 0,
+	  "write at most SIZE bytes per second per conn (a live stream across an event)", 3 },
 	{ "hold-file", OPT_HOLD_FILE, "PATH", 0, "do not read data until PATH exists", 3 },
 	{ NULL, 0, NULL, 0, "Output:", 4 },
 	{ "timeout", 't', "SECONDS", 0, "give up after this long: exit 1 (default 60, 0 = never)", 4 },
@@ -377,6 +380,10 @@ static error_t parse_opt(int key, char *arg, struct argp_state *st)
 	case OPT_READ_RATE:
 		if (parse_size(arg, &cfg.read_rate) || !cfg.read_rate)
 			argp_error(st, "bad --read-rate: %s", arg);
+		break;
+	case OPT_WRITE_RATE:
+		if (parse_size(arg, &cfg.write_rate) || !cfg.write_rate)
+			argp_error(st, "bad --write-rate: %s", arg);
 		break;
 	case OPT_HOLD_FILE: cfg.hold_file = arg; break;
 	case 't':
@@ -1048,6 +1055,7 @@ static void tx_run(struct conn *c, unsigned char *buf, size_t bufsz)
 	uint64_t rs = mix64(c->seed_out ^ 0x5157a11e5ULL), off = 0;
 	unsigned long nw = 0;
 	int filefd = -1;
+	double t0 = now_s();
 
 	if (c->want_out && cfg.send_mode == SM_SENDFILE) {
 		filefd = pattern_file(c->seed_out, c->want_out, buf, bufsz);
@@ -1063,6 +1071,8 @@ static void tx_run(struct conn *c, unsigned char *buf, size_t bufsz)
 			len = (size_t)(c->want_out - off);
 		if (filefd < 0)
 			pattern_fill(c->seed_out, off, buf, len);
+		if (cfg.write_rate)
+			sleep_s(t0 + (double)off / (double)cfg.write_rate - now_s());
 		if (tx_chunk(c, buf, off, len, nw, filefd, &rs))
 			goto fail;
 		off += len;
