@@ -176,7 +176,7 @@ bench_cleanup() {
 	trap - EXIT INT TERM
 	set +e
 	for p in "${BG_PIDS[@]}"; do stop_bg "$p"; done
-	[ -n "$PIN" ] && [ -d "$PIN" ] && "$CTL" --pin-dir "$PIN" teardown >/dev/null 2>&1
+	[ -n "$PIN" ] && [ -d "$PIN" ] && "$CTL" --pin-dir "$PIN" teardown --force >/dev/null 2>&1
 	# unmounting our bpffs instance drops whatever a failed teardown left
 	[ -n "$BPFFS" ] && mountpoint -q "$BPFFS" && { umount "$BPFFS" || umount -l "$BPFFS"; }
 	[ -n "$NS" ] && ip netns del "$NS" 2>/dev/null

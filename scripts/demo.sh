@@ -26,7 +26,7 @@ cleanup() {
 	set +e
 	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
 	wait 2>/dev/null
-	[ -d "$PIN" ] && $CTL teardown >/dev/null
+	[ -d "$PIN" ] && $CTL teardown --force >/dev/null
 	ip netns del "$NS" 2>/dev/null
 	for cg in "$CG_PLAIN" "$CG_ACCEL"; do [ -d "$cg" ] && rmdir "$cg" 2>/dev/null; done
 	rm -rf "$TMP"

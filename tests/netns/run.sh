@@ -103,7 +103,7 @@ rmdir_cgroup_tree() {	# DIR: children first, retried (dying tasks leave late)
 
 teardown_pin() {	# DIR
 	[ -e "$1" ] || return 0
-	"$SA_BUILD/sockaccelctl" --pin-dir "$1" teardown >/dev/null 2>&1
+	"$SA_BUILD/sockaccelctl" --pin-dir "$1" teardown --force >/dev/null 2>&1
 	[ -e "$1" ] && rm -rf "$1"
 	[ -e "$1" ] && echo "run.sh: warning: could not remove pin dir $1" >&2
 	return 0
