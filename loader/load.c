@@ -43,10 +43,33 @@ static int pin_link(const struct sa_pins *p, struct bpf_link *link, const char *
 	return r;
 }
 
-int sa_load_and_pin(const struct sa_pins *p, uint32_t map_size, char *err, size_t errlen)
+/* Every map of the skeleton, with its pin name. */
+#define SA_SKEL_MAPS(skel) {						\
+	{ (skel)->maps.sock_map, SA_PIN_SOCK_MAP },			\
+	{ (skel)->maps.counters, SA_PIN_COUNTERS },			\
+	{ (skel)->maps.cgroups, SA_PIN_CGROUPS },			\
+	{ (skel)->maps.sock_state, SA_PIN_SOCK_STATE },			\
+	{ (skel)->maps.rx_progress, SA_PIN_RX_PROGRESS },		\
+	{ (skel)->maps.sa_config, SA_PIN_CONFIG },			\
+	{ (skel)->maps.policy_ports, SA_PIN_POLICY_PORTS },		\
+	{ (skel)->maps.policy_comms, SA_PIN_POLICY_COMMS },		\
+	{ (skel)->maps.drain, SA_PIN_DRAIN },				\
+}
+
+/* The conns iterator over sock_state, pinned as iter_conns. */
+static int attach_conns_iter(const struct sa_pins *p, struct sockaccel_bpf *skel)
 {
 	LIBBPF_OPTS(bpf_iter_attach_opts, iter_opts);
 	union bpf_iter_link_info linfo = {};
+
+	linfo.map.map_fd = bpf_map__fd(skel->maps.sock_state);
+	iter_opts.link_info = &linfo;
+	iter_opts.link_info_len = sizeof(linfo);
+	return pin_link(p, bpf_program__attach_iter(skel->progs.sa_conns_iter, &iter_opts), SA_PIN_ITER_CONNS);
+}
+
+int sa_load_and_pin(const struct sa_pins *p, uint32_t map_size, char *err, size_t errlen)
+{
 	struct sockaccel_bpf *skel;
 	int r;
 
@@ -62,16 +85,13 @@ int sa_load_and_pin(const struct sa_pins *p, uint32_t map_size, char *err, size_
 	if (r)
 		STEP_FAIL(r, "load BPF programs (run with -v for the verifier log)");
 
-	if ((r = pin_map(p, skel->maps.sock_map, SA_PIN_SOCK_MAP)) ||
-	    (r = pin_map(p, skel->maps.counters, SA_PIN_COUNTERS)) ||
-	    (r = pin_map(p, skel->maps.cgroups, SA_PIN_CGROUPS)) ||
-	    (r = pin_map(p, skel->maps.sock_state, SA_PIN_SOCK_STATE)) ||
-	    (r = pin_map(p, skel->maps.rx_progress, SA_PIN_RX_PROGRESS)) ||
-	    (r = pin_map(p, skel->maps.sa_config, SA_PIN_CONFIG)) ||
-	    (r = pin_map(p, skel->maps.policy_ports, SA_PIN_POLICY_PORTS)) ||
-	    (r = pin_map(p, skel->maps.policy_comms, SA_PIN_POLICY_COMMS)) ||
-	    (r = pin_map(p, skel->maps.drain, SA_PIN_DRAIN)))
-		STEP_FAIL(r, "pin maps in %s", p->dir);
+	{
+		struct { struct bpf_map *m; const char *name; } maps[] = SA_SKEL_MAPS(skel);
+
+		for (size_t i = 0; i < sizeof(maps) / sizeof(maps[0]); i++)
+			if ((r = pin_map(p, maps[i].m, maps[i].name)))
+				STEP_FAIL(r, "pin map %s in %s", maps[i].name, p->dir);
+	}
 	if ((r = pin_prog(p, skel->progs.sa_sockops, SA_PIN_PROG_SOCKOPS)) ||
 	    (r = pin_prog(p, skel->progs.sa_sock_create, SA_PIN_PROG_SOCK_CREATE)) ||
 	    (r = pin_prog(p, skel->progs.sa_sk_msg, SA_PIN_PROG_SK_MSG)))
@@ -82,11 +102,7 @@ int sa_load_and_pin(const struct sa_pins *p, uint32_t map_size, char *err, size_
 	r = pin_link(p, bpf_program__attach(skel->progs.sa_rx_track), SA_PIN_LINK_RX_TRACK);
 	if (r)
 		STEP_FAIL(r, "attach tp_btf/sock_recv_length (kernel lacks the sock_recv_length tracepoint?)");
-	linfo.map.map_fd = bpf_map__fd(skel->maps.sock_state);
-	iter_opts.link_info = &linfo;
-	iter_opts.link_info_len = sizeof(linfo);
-	r = pin_link(p, bpf_program__attach_iter(skel->progs.sa_conns_iter, &iter_opts), SA_PIN_ITER_CONNS);
-	if (r)
+	if ((r = attach_conns_iter(p, skel)))
 		STEP_FAIL(r, "attach the sock_state iterator");
 
 	/* libbpf 1.1 has no bpf_program__attach_sockmap(): attach by fd. The
@@ -101,19 +117,6 @@ out:
 	/* Pins keep the objects alive; the skeleton's fds are not needed. */
 	sockaccel_bpf__destroy(skel);
 	return r;
-}
-
-/* Every map of the skeleton, with its pin name. */
-#define SA_SKEL_MAPS(skel) {						\
-	{ (skel)->maps.sock_map, SA_PIN_SOCK_MAP },			\
-	{ (skel)->maps.counters, SA_PIN_COUNTERS },			\
-	{ (skel)->maps.cgroups, SA_PIN_CGROUPS },			\
-	{ (skel)->maps.sock_state, SA_PIN_SOCK_STATE },			\
-	{ (skel)->maps.rx_progress, SA_PIN_RX_PROGRESS },		\
-	{ (skel)->maps.sa_config, SA_PIN_CONFIG },			\
-	{ (skel)->maps.policy_ports, SA_PIN_POLICY_PORTS },		\
-	{ (skel)->maps.policy_comms, SA_PIN_POLICY_COMMS },		\
-	{ (skel)->maps.drain, SA_PIN_DRAIN },				\
 }
 
 /* Point a link pinned at path to prog (bpf_link_update). */
@@ -164,8 +167,6 @@ static int repin_prog(const struct sa_pins *p, struct bpf_program *prog, const c
 
 int sa_upgrade(const struct sa_pins *p, char *err, size_t errlen)
 {
-	LIBBPF_OPTS(bpf_iter_attach_opts, iter_opts);
-	union bpf_iter_link_info linfo = {};
 	struct upgrade_ctx c = {};
 	struct sockaccel_bpf *skel;
 	char path[PATH_MAX];
@@ -215,11 +216,7 @@ int sa_upgrade(const struct sa_pins *p, char *err, size_t errlen)
 		STEP_FAIL(r, "pin the new programs");
 	sa_pin_path(p, SA_PIN_ITER_CONNS, path, sizeof(path));
 	unlink(path);
-	linfo.map.map_fd = bpf_map__fd(skel->maps.sock_state);
-	iter_opts.link_info = &linfo;
-	iter_opts.link_info_len = sizeof(linfo);
-	r = pin_link(p, bpf_program__attach_iter(skel->progs.sa_conns_iter, &iter_opts), SA_PIN_ITER_CONNS);
-	if (r)
+	if ((r = attach_conns_iter(p, skel)))
 		STEP_FAIL(r, "attach the sock_state iterator");
 	r = c.updated;
 out:

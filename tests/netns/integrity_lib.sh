@@ -44,3 +44,36 @@ pair() {
 
 # jget NAME ROLE FILTER: jq -r FILTER on NAME's ROLE summary
 jget() { jq -r "$3" "$SA_TMP/$1.$2.json"; }
+
+# held_start SERVER_CG CLIENT_CG ARGS...: an sa-integrity server (in
+# SERVER_CG, reads held until $HOLD exists) and client (CLIENT_CG) on the next
+# PORT, both in $SA_NS, in the background, with ARGS for both. Sets SPID CPID
+# HOLD; the JSON summaries go to $SA_TMP/{server,client}-PORT.json.
+held_start() {
+	local scg=$1 ccg=$2
+	shift 2
+	PORT=$((PORT + 1))
+	HOLD=$SA_TMP/go-$PORT
+	bg_in "$SA_NS" "$scg" "$SAI" server -l 127.0.0.1 -p "$PORT" --json -t 120 "$@" --hold-file "$HOLD" \
+		>"$SA_TMP/server-$PORT.json" 2>"$SA_TMP/server-$PORT.err"
+	SPID=$BG_PID
+	wait_port "$SA_NS" "$PORT"
+	bg_in "$SA_NS" "$ccg" "$SAI" client -c 127.0.0.1 -p "$PORT" --json -t 120 "$@" \
+		>"$SA_TMP/client-$PORT.json" 2>"$SA_TMP/client-$PORT.err"
+	CPID=$BG_PID
+}
+
+# held_finish BYTES [expect_fail]: release the reader of PORT; unless
+# expect_fail, both ends must exit 0 and the server must have BYTES.
+held_finish() {
+	local crc src
+	touch "$HOLD"
+	wait_pid "$CPID" 60
+	crc=$?
+	wait_pid "$SPID" 60
+	src=$?
+	[ "${2:-}" = expect_fail ] && return 0
+	cat "$SA_TMP/server-$PORT.err" "$SA_TMP/client-$PORT.err"
+	[ $crc = 0 ] && [ $src = 0 ] || fail "port $PORT: stream not intact (client $crc, server $src)"
+	assert_eq "$(jq .bytes_received "$SA_TMP/server-$PORT.json")" "$1" "port $PORT: bytes received"
+}

@@ -16,48 +16,25 @@
 #     (the 8 MiB queued); the reader then indeed finds them missing (loss
 #     reported, not hidden).
 . "$SA_LIB"
-need_bin sa-integrity
+. "$SA_ROOT/tests/netns/integrity_lib.sh"
 BYTES=$((32 << 20))
 BOUND=$((8 << 20))
 CGA=$(new_cgroup a)
 CGB=$(new_cgroup b)
-port=5100
 
-# start_held -> starts server (B, held) and client (A); waits until the client
-# has redirected every byte. Sets SPID CPID HOLD.
-start_held() {	# [DIRECTION]
-	port=$((port + 1))
-	HOLD=$SA_TMP/go-$port
-	local common=(-p "$port" --bytes "$BYTES" --direction "${1:-c2s}" --sizes 64K -t 120 --json) i r0
+# start_held -> a held c2s stream B <- A; waits until the client has
+# redirected up to the bound.
+start_held() {
+	local i r0
 	r0=$(stats_get redirected_bytes)
-	bg_in "$SA_NS" "$CGB" "$SA_BUILD/sa-integrity" server -l 127.0.0.1 "${common[@]}" --hold-file "$HOLD" \
-		>"$SA_TMP/server-$port.json" 2>"$SA_TMP/server-$port.err"
-	SPID=$BG_PID
-	wait_port "$SA_NS" "$port"
-	bg_in "$SA_NS" "$CGA" "$SA_BUILD/sa-integrity" client -c 127.0.0.1 "${common[@]}" \
-		>"$SA_TMP/client-$port.json" 2>"$SA_TMP/client-$port.err"
-	CPID=$BG_PID
+	held_start "$CGB" "$CGA" --bytes "$BYTES" --direction c2s --sizes 64K
 	for ((i = 0; i < 100; i++)); do
 		[ $(( $(stats_get redirected_bytes) - r0 )) -ge $((BOUND - (1 << 20))) ] && return
 		sleep 0.1
 	done
 	fail "the client did not redirect $BOUND bytes"
 }
-
-# finish [expect_fail] -> releases the reader, checks both ends
-finish() {
-	touch "$HOLD"
-	wait_pid "$CPID" 60
-	local crc=$?
-	wait_pid "$SPID" 60
-	local src=$?
-	if [ "${1:-}" = expect_fail ]; then
-		return 0
-	fi
-	cat "$SA_TMP/server-$port.err" "$SA_TMP/client-$port.err"
-	[ $crc = 0 ] && [ $src = 0 ] || fail "port $port: stream not intact (client $crc, server $src)"
-	assert_eq "$(jq .bytes_received "$SA_TMP/server-$port.json")" "$BYTES" "port $port: bytes received"
-}
+finish() { held_finish "$BYTES" "$@"; }
 
 in_map() {	# PORT -> number of sockets of that connection in the map
 	$SA_CTL -j conns | jq "[.[] | select((.local_port == $1 or .remote_port == $1) and .in_map)] | length"
@@ -70,7 +47,7 @@ out=$($SA_CTL -j detach --timeout 20 "$CGA") || fail "detach A: $out"
 info "detach A: $out"
 assert_eq "$(jq .timed_out <<<"$out")" false "detach A timed out"
 assert_ge "$(jq .removed_from_map <<<"$out")" 1 "detach A: the client socket left the map"
-assert_eq "$(in_map $port)" 1 "sockets in the map after detach A (the server's stays)"
+assert_eq "$(in_map $PORT)" 1 "sockets in the map after detach A (the server's stays)"
 finish
 
 # 2. detach the receiver's cgroup: waits for the reader
@@ -80,7 +57,7 @@ $SA_CTL -j detach --timeout 30 "$CGB" >"$SA_TMP/detachB.json" 2>"$SA_TMP/detachB
 dpid=$!
 sleep 1.5
 kill -0 $dpid 2>/dev/null || fail "detach B returned while $BYTES bytes were unread: $(cat "$SA_TMP/detachB.json")"
-assert_ge "$(in_map $port)" 1 "sockets in the map while draining"
+assert_ge "$(in_map $PORT)" 1 "sockets in the map while draining"
 touch "$HOLD"
 wait $dpid || fail "detach B failed: $(cat "$SA_TMP/detachB.json" "$SA_TMP/detachB.err")"
 info "detach B: $(cat "$SA_TMP/detachB.json")"
@@ -108,7 +85,7 @@ out=$($SA_CTL -j detach --timeout 1 "$CGB") && fail "detach --timeout 1 succeede
 info "detach B --timeout 1: $out"
 assert_eq "$(jq .timed_out <<<"$out")" true "timed_out"
 assert_ge "$(jq '.pending[0].unread_bytes' <<<"$out")" $((BOUND - (1 << 20))) "pending unread bytes"
-assert_ge "$(in_map $port)" 1 "sockets still in the map after the timeout"
+assert_ge "$(in_map $PORT)" 1 "sockets still in the map after the timeout"
 finish
 
 # 5. --force: reported loss equals the actual loss
@@ -120,6 +97,6 @@ info "detach B --force: $out"
 lost=$(jq .may_lose_bytes <<<"$out")
 assert_ge "$lost" $((BOUND - (1 << 20))) "may_lose_bytes"
 finish expect_fail
-info "forced: reported $lost bytes at risk; the reader: $(head -c 300 "$SA_TMP/server-$port.err")"
+info "forced: reported $lost bytes at risk; the reader: $(head -c 300 "$SA_TMP/server-$PORT.err")"
 # The queued bytes are gone: the reader's stream breaks right after the header.
-grep -q "offset 0:" "$SA_TMP/server-$port.err" || fail "the reader did not see the reported loss"
+grep -q "offset 0:" "$SA_TMP/server-$PORT.err" || fail "the reader did not see the reported loss"

@@ -15,47 +15,25 @@
 #             TCP (reason map_full, insert_failed_full), the others stay
 #             redirected, all streams intact.
 . "$SA_LIB"
-need_bin sa-integrity
+. "$SA_ROOT/tests/netns/integrity_lib.sh"
 BYTES=$((8 << 20))
-port=5200
 
-# held_start NAME -> server held, client streaming; sets SPID CPID HOLD
-held_start() {
-	port=$((port + 1))
-	HOLD=$SA_TMP/go-$port
-	local common=(-p "$port" --bytes "$BYTES" --sizes 64K --write-rate 4M -t 120 --json)
-	bg_in "$SA_NS" "$SA_CG" "$SA_BUILD/sa-integrity" server -l 127.0.0.1 "${common[@]}" --hold-file "$HOLD" \
-		>"$SA_TMP/server-$port.json" 2>"$SA_TMP/server-$port.err"
-	SPID=$BG_PID
-	wait_port "$SA_NS" "$port"
-	bg_in "$SA_NS" "$SA_CG" "$SA_BUILD/sa-integrity" client -c 127.0.0.1 "${common[@]}" \
-		>"$SA_TMP/client-$port.json" 2>"$SA_TMP/client-$port.err"
-	CPID=$BG_PID
-	sleep 0.5
-}
-held_finish() {
-	touch "$HOLD"
-	wait_pid "$CPID" 60
-	local crc=$?
-	wait_pid "$SPID" 60
-	local src=$?
-	cat "$SA_TMP/server-$port.err" "$SA_TMP/client-$port.err"
-	[ $crc = 0 ] && [ $src = 0 ] || fail "port $port: stream not intact (client $crc, server $src)"
-	assert_eq "$(jq .bytes_received "$SA_TMP/server-$port.json")" "$BYTES" "port $port: bytes received"
-}
+# a held stream in $SA_CG, both directions at 4 MiB/s; then the event
+start() { held_start "$SA_CG" "$SA_CG" --bytes "$BYTES" --sizes 64K --write-rate 4M; sleep 0.5; }
+finish() { held_finish "$BYTES"; }
 # conn_tx PORT FIELD: the client socket's tx FIELD in conns
 conn_tx() { $SA_CTL -j conns | jq -r "[.[] | select(.remote_port == $1) | .tx.$2] | first"; }
 
 # ---- restart
 load "$SA_CG"
-held_start
+start
 r0=$(stats_get redirected_bytes)
 added0=$(stats_get sockets_added)
 cg2=$(new_cgroup second)
 $SA_LOADER "$SA_CG" "$cg2" | tee "$SA_TMP/restart.log" || fail "second loader run failed"
 grep -q "already attached" "$SA_TMP/restart.log" || fail "second run did not reuse the attachment"
-assert_eq "$(conn_tx $port mode)" redirect "client direction after the restart"
-held_finish
+assert_eq "$(conn_tx $PORT mode)" redirect "client direction after the restart"
+finish
 r1=$(stats_get redirected_bytes)
 assert_ge "$r1" "$r0" "counters continue (not reset) across the restart"
 assert_ge $((r1 - r0)) $((BYTES / 2)) "the live connection kept being redirected after the restart"
@@ -66,7 +44,7 @@ $SA_CTL teardown >/dev/null || fail "teardown"
 bg_in - "$SA_CG" $SA_LOADER --foreground "$SA_CG" >"$SA_TMP/fg.log" 2>&1
 fgpid=$BG_PID
 for ((i = 0; i < 50; i++)); do grep -q "running in the foreground" "$SA_TMP/fg.log" && break; sleep 0.1; done
-held_start
+start
 kill -KILL "$fgpid"
 wait "$fgpid" 2>/dev/null
 st=$($SA_CTL -j status) || fail "status after SIGKILL: $st"
@@ -74,7 +52,7 @@ info "status after SIGKILL: $(jq -c .cgroups <<<"$st")"
 assert_eq "$(jq '.cgroups[0].foreground_loader.running' <<<"$st")" false "status: foreground loader not running"
 assert_eq "$(jq '.cgroups[0].attached' <<<"$st")" true "status: still attached"
 $SA_CTL status | grep -q "not running" || fail "status text does not explain the killed loader"
-held_finish
+finish
 $SA_CTL teardown || fail "teardown after SIGKILL"
 [ -e "$SA_PIN" ] && fail "teardown left $SA_PIN"
 assert_eq "$(cg_links "$SA_CG")" 0 "links left on the cgroup after teardown"
@@ -83,7 +61,7 @@ assert_eq "$(cg_links "$SA_CG")" 0 "links left on the cgroup after teardown"
 load "$SA_CG"
 ids0=$($SA_CTL -j status | jq -c .programs)
 link0=$($SA_CTL -j status | jq '.cgroups[0].link_id')
-held_start
+start
 r0=$(stats_get redirected_bytes)
 $SA_LOADER --upgrade || fail "upgrade failed"
 ids1=$($SA_CTL -j status | jq -c .programs)
@@ -94,7 +72,7 @@ assert_ne "$(jq .sk_msg <<<"$ids1")" "$(jq .sk_msg <<<"$ids0")" "new sk_msg prog
 assert_eq "$link1" "$link0" "the cgroup link is updated in place, not re-created"
 bpftool -j cgroup show "$SA_CG" | jq -e ".[] | select(.id == $(jq .sockops <<<"$ids1"))" >/dev/null ||
 	fail "the cgroup does not run the new sockops program"
-held_finish
+finish
 r1=$(stats_get redirected_bytes)
 assert_ge $((r1 - r0)) $((BYTES / 2)) "the live connection kept being redirected across the upgrade"
 stream "$SA_NS" "$SA_CG" 127.0.0.1 127.0.0.1 5299 $((1 << 20)) 31
@@ -106,8 +84,8 @@ $SA_LOADER --map-size 4 "$SA_CG" >/dev/null || fail "loader --map-size 4"
 full0=$(stats_get insert_failed_full)
 declare -a P S C H
 for k in 0 1 2; do
-	held_start
-	P[k]=$port S[k]=$SPID C[k]=$CPID H[k]=$HOLD
+	start
+	P[k]=$PORT S[k]=$SPID C[k]=$CPID H[k]=$HOLD
 done
 full1=$(stats_get insert_failed_full)
 info "insert_failed_full +$((full1 - full0)); modes: $(for k in 0 1 2; do echo -n "${P[k]}=$(conn_tx "${P[k]}" mode)/$(conn_tx "${P[k]}" reason) "; done)"
@@ -115,6 +93,6 @@ assert_eq $((full1 - full0)) 2 "insert_failed_full (both sockets of the 3rd conn
 assert_eq "$(conn_tx "${P[0]}" mode)" redirect "1st connection"
 assert_eq "$(conn_tx "${P[2]}" reason)" map_full "3rd connection reason"
 for k in 0 1 2; do
-	port=${P[k]} SPID=${S[k]} CPID=${C[k]} HOLD=${H[k]}
-	held_finish
+	PORT=${P[k]} SPID=${S[k]} CPID=${C[k]} HOLD=${H[k]}
+	finish
 done
