@@ -7,8 +7,11 @@
 # written after the event are redirected) where that is the promise.
 #   restart:  sockaccel-loader run again (same cgroup, plus another one):
 #             pins reused, counters continue, live connection keeps redirect.
+#   SIGTERM of a --foreground loader: it detaches gracefully, i.e. only exits
+#             once the reader has read what was redirected.
 #   SIGKILL of a --foreground loader: status says the loader is gone and the
-#             cgroup stays attached; connections keep working; teardown cleans.
+#             cgroup stays attached; connections keep working; a new loader run
+#             reuses the pins; teardown cleans.
 #   upgrade:  sockaccel-loader --upgrade: new program ids, cgroup links switched
 #             in place, live connection still redirected, new ones too.
 #   map full: --map-size 4: the 3rd connection's sockets do not fit; they use
@@ -39,11 +42,27 @@ assert_ge "$r1" "$r0" "counters continue (not reset) across the restart"
 assert_ge $((r1 - r0)) $((BYTES / 2)) "the live connection kept being redirected after the restart"
 assert_ge "$(stats_get sockets_added)" "$added0" "sockets_added continues"
 
-# ---- SIGKILL of a --foreground loader
+# ---- --foreground loader: SIGTERM detaches gracefully (waits for the reader)
 $SA_CTL teardown >/dev/null || fail "teardown"
-bg_in - "$SA_CG" $SA_LOADER --foreground "$SA_CG" >"$SA_TMP/fg.log" 2>&1
-fgpid=$BG_PID
-for ((i = 0; i < 50; i++)); do grep -q "running in the foreground" "$SA_TMP/fg.log" && break; sleep 0.1; done
+fg_start() {
+	bg_in - "$SA_CG" $SA_LOADER --foreground "$SA_CG" >"$SA_TMP/fg.log" 2>&1
+	fgpid=$BG_PID
+	for ((i = 0; i < 50; i++)); do grep -q "running in the foreground" "$SA_TMP/fg.log" && return; sleep 0.1; done
+	fail "the --foreground loader did not start: $(cat "$SA_TMP/fg.log")"
+}
+fg_start
+start
+sleep 2	# the writers finish; the server's unread bytes stay queued
+kill -TERM "$fgpid"
+sleep 1
+kill -0 "$fgpid" 2>/dev/null || fail "the --foreground loader exited on SIGTERM with unread data queued: $(cat "$SA_TMP/fg.log")"
+finish
+wait_pid "$fgpid" 30 || fail "the --foreground loader failed: $(cat "$SA_TMP/fg.log")"
+info "foreground loader: $(tail -1 "$SA_TMP/fg.log")"
+grep -q "^detached .*drained" "$SA_TMP/fg.log" || fail "no drained detach in the loader's output"
+
+# ---- SIGKILL of a --foreground loader
+fg_start
 start
 kill -KILL "$fgpid"
 wait "$fgpid" 2>/dev/null
@@ -52,6 +71,9 @@ info "status after SIGKILL: $(jq -c .cgroups <<<"$st")"
 assert_eq "$(jq '.cgroups[0].foreground_loader.running' <<<"$st")" false "status: foreground loader not running"
 assert_eq "$(jq '.cgroups[0].attached' <<<"$st")" true "status: still attached"
 $SA_CTL status | grep -q "not running" || fail "status text does not explain the killed loader"
+# a loader run after the crash reuses everything; the stream stays redirected
+$SA_LOADER "$SA_CG" | grep -q "already attached" || fail "loader after the crash did not reuse the pins"
+assert_eq "$(conn_tx $PORT mode)" redirect "client direction after the crash and the new loader run"
 finish
 $SA_CTL teardown || fail "teardown after SIGKILL"
 [ -e "$SA_PIN" ] && fail "teardown left $SA_PIN"
