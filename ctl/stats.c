@@ -32,7 +32,7 @@ static void print_counter(const char *name, uint64_t v)
 {
 	char fmt[64];
 
-	snprintf(fmt, sizeof(fmt), "%-24s %%llu\n", name);
+	snprintf(fmt, sizeof(fmt), "%-28s %%llu\n", name);
 	print_uint(name, fmt, v);
 }
 
@@ -70,12 +70,12 @@ static void print_rates(const struct sa_counters *now, const struct sa_counters 
 		d.v[i] = now->v[i] - prev->v[i];
 	open_json_object(NULL);
 	print_float("interval_s", "interval %.3fs, per second:\n", secs);
-	print_uint("sockets_active", "  sockets_active           %llu\n", active);
+	print_uint("sockets_active", "  sockets_active               %llu\n", active);
 	open_json_object("per_second");
 	for (int i = 0; i < SA_COUNTER_MAX; i++) {
 		char fmt[64];
 
-		snprintf(fmt, sizeof(fmt), "  %-24s %%.1f\n", sa_counter_names[i]);
+		snprintf(fmt, sizeof(fmt), "  %-28s %%.1f\n", sa_counter_names[i]);
 		print_float(sa_counter_names[i], fmt, d.v[i] / secs);
 	}
 	close_json_object();
