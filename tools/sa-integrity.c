@@ -28,7 +28,6 @@
 #include <inttypes.h>
 #include <liburing.h>
 #include <math.h>
-#include <netinet/tcp.h>
 #include <poll.h>
 #include <pthread.h>
 #include <semaphore.h>
@@ -228,28 +227,6 @@ static struct argp_option options[] = {
 	{ 0 }
 };
 
-static int parse_size(const char *s, uint64_t *out)
-{
-	char *end;
-	unsigned long long v;
-
-	errno = 0;
-	v = strtoull(s, &end, 0);
-	if (errno || end == s || *s == '-')
-		return -1;
-	switch (*end) {
-	case 'k': case 'K': v <<= 10; end++; break;
-	case 'm': case 'M': v <<= 20; end++; break;
-	case 'g': case 'G': v <<= 30; end++; break;
-	}
-	if (*end == 'i' || *end == 'B')
-		end += (*end == 'i' && end[1] == 'B') ? 2 : 1;
-	if (*end)
-		return -1;
-	*out = v;
-	return 0;
-}
-
 static int parse_double(const char *s, double *out)
 {
 	char *end;
@@ -309,7 +286,7 @@ static int parse_sizes(const char *arg)
 
 static error_t parse_opt(int key, char *arg, struct argp_state *st)
 {
-	uint64_t v;
+	uint64_t v = 0;	/* argp_error() exits, the compiler does not know */
 	double d;
 	int i;
 
@@ -319,9 +296,8 @@ static error_t parse_opt(int key, char *arg, struct argp_state *st)
 		cfg.addr = arg;
 		break;
 	case 'p':
-		if (parse_size(arg, &v) || v > 65535)
+		if ((cfg.port = parse_port(arg)) < 0)
 			argp_error(st, "bad port: %s", arg);
-		cfg.port = (int)v;
 		break;
 	case 'n':
 		if (parse_size(arg, &v) || v < 1 || v > 1000000)
@@ -508,22 +484,7 @@ static bool summary_done;
 
 static double now_s(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)(ts.tv_sec - t_start.tv_sec) + (ts.tv_nsec - t_start.tv_nsec) / 1e9;
-}
-
-static void sleep_s(double s)
-{
-	struct timespec ts;
-
-	if (s <= 0)
-		return;
-	ts.tv_sec = (time_t)s;
-	ts.tv_nsec = (long)((s - (double)ts.tv_sec) * 1e9);
-	while (nanosleep(&ts, &ts) && errno == EINTR)
-		;
+	return since_s(&t_start);
 }
 
 static const char *role_name(void)
@@ -917,14 +878,6 @@ static int write_all(int fd, const unsigned char *buf, size_t len)
 		done += (size_t)n;
 	}
 	return 0;
-}
-
-static void setup_sock(int fd)
-{
-	int one = 1;
-
-	if (cfg.nodelay && setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)))
-		fprintf(stderr, TOOL_NAME ": TCP_NODELAY: %s\n", strerror(errno));
 }
 
 /* ---------------------------------------------------------------- sender */
@@ -1537,7 +1490,8 @@ static void client_conn(struct slot *s, struct rx *r, long k)
 		report(c, k, -1, -1, -1, "connect", "socket: %s", strerror(errno));
 		goto fail;
 	}
-	setup_sock(fd);
+	if (cfg.nodelay)
+		set_nodelay(fd);
 	while (connect(fd, (void *)&peer_ss, peer_len)) {
 		if (errno == EINTR)
 			continue;
@@ -1598,7 +1552,8 @@ static void server_conn(struct slot *s, struct rx *r, long ticket, int fd)
 	char b[32];
 
 	conn_init(c, -1, fd, 0);
-	setup_sock(fd);
+	if (cfg.nodelay)
+		set_nodelay(fd);
 	n = read_exact(fd, h, HDR_LEN, &err);
 	if (n < HDR_LEN) {
 		if (cfg.end_mode == EM_RST && header_prefix_ok(h, n)) {
@@ -1710,21 +1665,10 @@ static int listen_on(void)
 {
 	struct sockaddr_storage ss;
 	socklen_t sl;
-	int one = 1, zero = 0;
 
 	resolve(cfg.addr, cfg.port, &ss, &sl);
-	listen_fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (listen_fd < 0)
-		die("socket");
-	setsockopt(listen_fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	if (ss.ss_family == AF_INET6)
-		setsockopt(listen_fd, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof(zero));
-	if (bind(listen_fd, (void *)&ss, sl) || listen(listen_fd, 4096)) {
-		fprintf(stderr, TOOL_NAME ": bind/listen %s port %d: %s\n", cfg.addr, cfg.port,
-			strerror(errno));
-		return -1;
-	}
-	return 0;
+	listen_fd = listen_tcp(&ss, sl, cfg.addr, cfg.port, 4096);
+	return listen_fd < 0 ? -1 : 0;
 }
 
 int main(int argc, char **argv)

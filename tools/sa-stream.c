@@ -23,7 +23,6 @@
 #include <inttypes.h>
 #include <netdb.h>
 #include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
@@ -38,6 +37,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#define TOOL_NAME "sa-stream"
+#include "tool_util.h"
 #include "pattern.h"
 
 #define EXIT_DATA	1
@@ -155,28 +156,6 @@ static struct argp_option options[] = {
 	{ 0 }
 };
 
-static int parse_size(const char *s, uint64_t *out)
-{
-	char *end;
-	unsigned long long v;
-
-	errno = 0;
-	v = strtoull(s, &end, 0);
-	if (errno || end == s || *s == '-')
-		return -1;
-	switch (*end) {
-	case 'k': case 'K': v <<= 10; end++; break;
-	case 'm': case 'M': v <<= 20; end++; break;
-	case 'g': case 'G': v <<= 30; end++; break;
-	}
-	if (*end == 'i' || *end == 'B')
-		end += (*end == 'i' && end[1] == 'B') ? 2 : 1;
-	if (*end)
-		return -1;
-	*out = v;
-	return 0;
-}
-
 static int parse_double(const char *s, double *out)
 {
 	char *end;
@@ -186,18 +165,9 @@ static int parse_double(const char *s, double *out)
 	return (errno || end == s || *end || *out < 0) ? -1 : 0;
 }
 
-static int parse_port(const char *s)
-{
-	uint64_t v;
-
-	if (parse_size(s, &v) || v > 65535)
-		return -1;
-	return (int)v;
-}
-
 static error_t parse_opt(int key, char *arg, struct argp_state *st)
 {
-	uint64_t v;
+	uint64_t v = 0;	/* argp_error() exits, the compiler does not know */
 
 	switch (key) {
 	case 'p':
@@ -322,10 +292,7 @@ static struct timespec t_start;
 
 static double now_s(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)(ts.tv_sec - t_start.tv_sec) + (ts.tv_nsec - t_start.tv_nsec) / 1e9;
+	return since_s(&t_start);
 }
 
 static void out(const char *fmt, ...)
@@ -396,13 +363,9 @@ static void print_summary(bool timed_out)
 
 static void *watchdog(void *arg)
 {
-	struct timespec ts;
 	int i;
 
-	ts.tv_sec = (time_t)cfg.timeout;
-	ts.tv_nsec = (long)((cfg.timeout - (double)ts.tv_sec) * 1e9);
-	while (nanosleep(&ts, &ts) && errno == EINTR)
-		;
+	sleep_s(cfg.timeout);	/* > 0: started only then */
 	out("TIMEOUT %s after %.1fs: %d of %d connections started\n", role(), cfg.timeout,
 	    nconns_started, cfg.conns);
 	for (i = 0; i < nconns_started; i++)
@@ -415,18 +378,6 @@ static void *watchdog(void *arg)
 }
 
 /* ---------------------------------------------------------------- I/O */
-
-static void sleep_s(double s)
-{
-	struct timespec ts;
-
-	if (s <= 0)
-		return;
-	ts.tv_sec = (time_t)s;
-	ts.tv_nsec = (long)((s - (double)ts.tv_sec) * 1e9);
-	while (nanosleep(&ts, &ts) && errno == EINTR)
-		;
-}
 
 static void *writer(void *arg)
 {
@@ -651,7 +602,11 @@ static void *conn_main(void *arg)
 	return NULL;
 }
 
-static int resolve(const char *addr, int port, struct sockaddr_storage *ss, socklen_t *len)
+/*
+ * A numeric address and port into *ss with getaddrinfo(); -1 after
+ * "sa-stream: bad address ADDR: why" (tool_util.h's resolve() exits instead).
+ */
+static int resolve_gai(const char *addr, int port, struct sockaddr_storage *ss, socklen_t *len)
 {
 	struct addrinfo hints = { .ai_flags = AI_NUMERICHOST | AI_NUMERICSERV,
 				  .ai_socktype = SOCK_STREAM };
@@ -669,14 +624,6 @@ static int resolve(const char *addr, int port, struct sockaddr_storage *ss, sock
 	*len = res->ai_addrlen;
 	freeaddrinfo(res);
 	return 0;
-}
-
-static void setup_sock(int fd)
-{
-	int one = 1;
-
-	if (cfg.nodelay && setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)))
-		perror("sa-stream: TCP_NODELAY");
 }
 
 static void conn_names(struct conn *c)
@@ -710,23 +657,13 @@ static int run_server(void)
 {
 	struct sockaddr_storage ss;
 	socklen_t sl;
-	int lfd, one = 1, zero = 0, i;
+	int lfd, i;
 
-	if (resolve(cfg.addr, cfg.port, &ss, &sl))
+	if (resolve_gai(cfg.addr, cfg.port, &ss, &sl))
 		return EXIT_USAGE;
-	lfd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (lfd < 0) {
-		perror("sa-stream: socket");
+	lfd = listen_tcp(&ss, sl, cfg.addr, cfg.port, 1024);
+	if (lfd < 0)
 		return EXIT_DATA;
-	}
-	setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	if (ss.ss_family == AF_INET6)
-		setsockopt(lfd, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof(zero));
-	if (bind(lfd, (void *)&ss, sl) || listen(lfd, 1024)) {
-		fprintf(stderr, "sa-stream: bind/listen %s port %d: %s\n", cfg.addr, cfg.port,
-			strerror(errno));
-		return EXIT_DATA;
-	}
 	sl = sizeof(ss);
 	getsockname(lfd, (void *)&ss, &sl);
 	if (!cfg.quiet)
@@ -748,7 +685,8 @@ static int run_server(void)
 			perror("sa-stream: accept");
 			break;
 		}
-		setup_sock(fd);
+		if (cfg.nodelay)
+			set_nodelay(fd);
 		c->idx = i;
 		c->fd = fd;
 		c->seed_in = conn_seed(ss_port(&peer));
@@ -769,10 +707,10 @@ static int run_client(void)
 	socklen_t sl, bl = 0;
 	int i;
 
-	if (resolve(cfg.addr, cfg.port, &ss, &sl))
+	if (resolve_gai(cfg.addr, cfg.port, &ss, &sl))
 		return EXIT_USAGE;
 	if ((cfg.bind_addr || cfg.bind_port) &&
-	    resolve(cfg.bind_addr ? cfg.bind_addr : (ss.ss_family == AF_INET ? "0.0.0.0" : "::"),
+	    resolve_gai(cfg.bind_addr ? cfg.bind_addr : (ss.ss_family == AF_INET ? "0.0.0.0" : "::"),
 		    0, &bs, &bl))
 		return EXIT_USAGE;
 	if (bl && bs.ss_family != ss.ss_family) {
@@ -791,7 +729,8 @@ static int run_client(void)
 			perror("sa-stream: socket");
 			break;
 		}
-		setup_sock(fd);
+		if (cfg.nodelay)
+			set_nodelay(fd);
 		if (bl) {
 			setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
 			if (cfg.bind_port) {

@@ -47,6 +47,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#define TOOL_NAME "sa-syscalls"
+#include "tool_util.h"
+
 static const char usage_text[] =
 "Usage: sa-syscalls [--wait FILE] [--pid-file FILE] [--unix]\n"
 "                   [--sendto N [--send-threads T]] [--recvfrom M] [--eagain K]\n"
@@ -79,12 +82,6 @@ static void failf(const char *fmt, ...)
 	fputc('\n', stderr);
 	va_end(ap);
 	atomic_fetch_add(&failures, 1);
-}
-
-static void die(const char *what)
-{
-	fprintf(stderr, "sa-syscalls: %s: %s\n", what, strerror(errno));
-	exit(1);
 }
 
 static void sleep_ms(long ms)
