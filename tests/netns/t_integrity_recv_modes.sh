@@ -7,9 +7,8 @@
 # with data readable, short MSG_WAITALL reads and reads below SO_RCVLOWAT are
 # counted and logged, not failures. redirected_bytes must grow by both
 # directions of every run.
-# Kernel behaviour pinned (docs/limitations.md; fails if the kernel changes):
-# on accelerated sockets MSG_WAITALL returns short reads and SO_RCVLOWAT is
-# ignored (small writes: hundreds of each per MiB; plain TCP: none).
+# How often MSG_WAITALL returns short and SO_RCVLOWAT is ignored is logged
+# (it depends on timing; t_recv_semantics.sh pins the behaviour itself).
 . "$SA_LIB"
 
 . "$SA_ROOT/tests/netns/integrity_lib.sh"
@@ -36,5 +35,3 @@ done
 waitall_short=$(jget recv-waitall-small server .waitall_short)
 lowat_short=$(jget recv-rcvlowat-small server .lowat_short)
 info "kernel: MSG_WAITALL short reads $waitall_short, reads below SO_RCVLOWAT $lowat_short (per MiB of small writes)"
-assert_ge "$waitall_short" 1 "MSG_WAITALL short reads on an accelerated socket (kernel fixed? update docs/limitations.md)"
-assert_ge "$lowat_short" 1 "reads below SO_RCVLOWAT on an accelerated socket (kernel fixed? update docs/limitations.md)"
