@@ -189,6 +189,17 @@ static __always_inline int sa_redirected(struct sa_sock_state *st,
 	return SK_PASS;
 }
 
+/* The peer is not (or no longer) accelerated: a direction that has not
+ * decided yet, or was redirecting, moves to TCP. */
+static __always_inline int sa_no_peer(struct sa_sock_state *st, __u64 len)
+{
+	if (st->mode == SA_MODE_NEW)
+		sa_set_mode(st, SA_MODE_TCP, SA_R_PEER_NOT_IN_MAP);
+	else if (st->mode == SA_MODE_REDIRECT)
+		sa_set_mode(st, SA_MODE_TCP, SA_R_PEER_GONE);
+	return sa_pass(st, len, 1);
+}
+
 SEC("sk_msg")
 int sa_sk_msg(struct sk_msg_md *msg)
 {
@@ -244,13 +255,8 @@ int sa_sk_msg(struct sk_msg_md *msg)
 	}
 
 	/* NEW, REDIRECT, or TCP with the proof above. */
-	if (!rx) {
-		if (st->mode == SA_MODE_NEW)
-			sa_set_mode(st, SA_MODE_TCP, SA_R_PEER_NOT_IN_MAP);
-		else if (st->mode == SA_MODE_REDIRECT)
-			sa_set_mode(st, SA_MODE_TCP, SA_R_PEER_GONE);
-		return sa_pass(st, len, 1);
-	}
+	if (!rx)
+		return sa_no_peer(st, len);
 
 	/* Slow reader: what was redirected and not read yet, plus this message,
 	 * must fit in the peer's bound; past it, TCP's flow control takes over. */
@@ -261,15 +267,11 @@ int sa_sk_msg(struct sk_msg_md *msg)
 		return sa_pass(st, len, 0);
 	}
 
-	if (bpf_msg_redirect_hash(msg, &sock_map, &peer, BPF_F_INGRESS) != SK_PASS) {
-		/* A miss returns SK_DROP; take the TCP path instead. */
-		if (st->mode == SA_MODE_NEW)
-			sa_set_mode(st, SA_MODE_TCP, SA_R_PEER_NOT_IN_MAP);
-		else if (st->mode == SA_MODE_REDIRECT)
-			sa_set_mode(st, SA_MODE_TCP, SA_R_PEER_GONE);
-		return sa_pass(st, len, 1);
-	}
-	sa_set_mode(st, SA_MODE_REDIRECT, ok_reason);
+	/* A miss returns SK_DROP: take the TCP path instead. */
+	if (bpf_msg_redirect_hash(msg, &sock_map, &peer, BPF_F_INGRESS) != SK_PASS)
+		return sa_no_peer(st, len);
+	if (st->mode != SA_MODE_REDIRECT)
+		sa_set_mode(st, SA_MODE_REDIRECT, ok_reason);
 	return sa_redirected(st, rx, len);
 }
 
