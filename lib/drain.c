@@ -128,34 +128,35 @@ static uint64_t unread_redirected(const struct sa_conn_record *r)
 	return r->has_rx && r->rx_redir_end > r->rx_read_bytes ? r->rx_redir_end - r->rx_read_bytes : 0;
 }
 
-/* One look at every socket: which are concerned, which still hold data. */
+/* One look at every socket. Keeps in (*recs)[0..*n) only the concerned
+ * ones (affected and still in the map) and counts those holding data. */
 static int survey(const struct sa_pins *p, int map_fd, const struct sa_drain_opts *o,
 		  struct sa_conn_record **recs, size_t *n, struct sa_drain_status *st)
 {
+	size_t all, kept = 0;
 	uint64_t cookie;
 	int r;
 
 	free(*recs);
 	*recs = NULL;
-	r = sa_conns_read(p, recs, n);
+	r = sa_conns_read(p, recs, &all);
 	if (r)
 		return r;
 	st->affected = st->pending = 0;
 	st->pending_bytes = 0;
-	for (size_t i = 0; i < *n; i++) {
+	for (size_t i = 0; i < all; i++) {
 		struct sa_conn_record *c = &(*recs)[i];
 
-		c->tcp_state = 0;	/* reused below as "concerned" */
 		if (!c->st.key.netns || !affected(c, o) ||
 		    bpf_map_lookup_elem(map_fd, &c->st.key, &cookie))
 			continue;	/* never in, or no longer in, the map */
-		c->tcp_state = 1;
-		st->affected++;
+		(*recs)[kept++] = *c;
 		if (unread_redirected(c)) {
 			st->pending++;
 			st->pending_bytes += unread_redirected(c);
 		}
 	}
+	st->affected = *n = kept;
 	return 0;
 }
 
@@ -164,7 +165,7 @@ static void list_pending(const struct sa_conn_record *recs, size_t n, struct sa_
 	res->list = calloc(n ? n : 1, sizeof(*res->list));
 	res->n_list = 0;
 	for (size_t i = 0; res->list && i < n; i++) {
-		if (!recs[i].tcp_state || !unread_redirected(&recs[i]))
+		if (!unread_redirected(&recs[i]))
 			continue;
 		res->list[res->n_list].key = recs[i].st.key;
 		res->list[res->n_list].unread = unread_redirected(&recs[i]);
@@ -231,8 +232,6 @@ int sa_drain(const struct sa_pins *p, const struct sa_drain_opts *o, struct sa_d
 
 	/* 3. Out of the map. Their peers find no read accounting: TCP. */
 	for (size_t i = 0; i < n; i++) {
-		if (!recs[i].tcp_state)
-			continue;
 		if (bpf_map_delete_elem(map_fd, &recs[i].st.key) == 0)
 			res->removed++;
 		bpf_map_delete_elem(rx_fd, &recs[i].st.key);
