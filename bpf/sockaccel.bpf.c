@@ -81,6 +81,7 @@ static __always_inline void sa_insert(struct bpf_sock_ops *skops)
 	struct sa_sock_key key = {};
 	struct sa_sock_state *st;
 	struct bpf_sock *sk = skops->sk;
+	struct sa_config *cfg;
 	struct tcp_sock *tp;
 	struct sa_conn c;
 	long err;
@@ -141,6 +142,52 @@ static __always_inline void sa_insert(struct bpf_sock_ops *skops)
 		sa_set_mode(st, SA_MODE_TCP, SA_R_SENT_BEFORE_INSERT);
 		count(SA_TX_SENT_BEFORE_INSERT, 1);
 	}
+	/* --stream-tcp: RTT callbacks come with ACKs, i.e. only while this
+	 * socket sends over TCP: that is when a stream connection can leave
+	 * the map (sa_try_unmap). */
+	cfg = sa_config_get();
+	if (cfg && (cfg->flags & SA_CFG_STREAM_TCP))
+		bpf_sock_ops_cb_flags_set(skops, skops->bpf_sock_ops_cb_flags | BPF_SOCK_OPS_RTT_CB_FLAG);
+}
+
+/* Nothing redirected to this socket is still unread. */
+static __always_inline int sa_rx_drained(const struct sa_rx_progress *rx)
+{
+	return !rx || rx->redir_end <= rx->read_bytes;
+}
+
+/*
+ * A stream connection (this direction TCP for reason "stream") leaves the map
+ * once neither socket holds unread redirected data: both then run plain TCP,
+ * which coalesces small writes (in the map, even the TCP path goes through
+ * tcp_bpf_sendmsg, 20-40 % slower). Peers stopped redirecting to us when the
+ * switch set SA_RX_UNMAPPING; a redirect already decided has moved redir_end,
+ * so "drained" waits for it. Runs on our ACKs (RTT callback).
+ */
+static __always_inline void sa_try_unmap(struct bpf_sock_ops *skops)
+{
+	struct sa_rx_progress *own, *peer_rx;
+	struct bpf_sock *sk = skops->sk;
+	struct sa_sock_key peer;
+	struct sa_sock_state *st;
+
+	if (!sk)
+		return;
+	st = bpf_sk_storage_get(&sock_state, sk, 0, 0);
+	if (!st || !(st->flags & SA_F_INSERTED) || st->reason != SA_R_STREAM)
+		return;
+	sa_key_reverse(&peer, &st->key);
+	own = bpf_map_lookup_elem(&rx_progress, &st->key);
+	peer_rx = bpf_map_lookup_elem(&rx_progress, &peer);
+	if (!sa_rx_drained(own) || !sa_rx_drained(peer_rx))
+		return;
+	bpf_map_delete_elem(&sock_map, &st->key);
+	bpf_map_delete_elem(&sock_map, &peer);
+	bpf_map_delete_elem(&rx_progress, &st->key);
+	bpf_map_delete_elem(&rx_progress, &peer);
+	st->flags &= ~SA_F_INSERTED;
+	sa_set_mode(st, SA_MODE_OFF, SA_R_UNMAPPED);
+	count(SA_UNMAPPED_CONNS, 1);
 }
 
 SEC("sockops")
@@ -150,6 +197,9 @@ int sa_sockops(struct bpf_sock_ops *skops)
 	case BPF_SOCK_OPS_ACTIVE_ESTABLISHED_CB:
 	case BPF_SOCK_OPS_PASSIVE_ESTABLISHED_CB:
 		sa_insert(skops);
+		break;
+	case BPF_SOCK_OPS_RTT_CB:
+		sa_try_unmap(skops);
 		break;
 	default:
 		break;
@@ -204,6 +254,7 @@ SEC("sk_msg")
 int sa_sk_msg(struct sk_msg_md *msg)
 {
 	struct sa_sock_key peer = {};
+	struct sa_config *cfg = sa_config_get();
 	struct sa_rx_progress *rx;
 	struct sa_sock_state *st;
 	struct bpf_sock *sk = msg->sk;
@@ -236,10 +287,16 @@ int sa_sk_msg(struct sk_msg_md *msg)
 
 	/* A graceful detach/teardown: TCP for good (order-safe), then the
 	 * drainer waits until the peer has read what was redirected. */
-	if (sa_draining(st, rx)) {
+	if (sa_draining(cfg, st, rx)) {
 		if (st->reason != SA_R_DRAINING)
 			sa_set_mode(st, SA_MODE_TCP, SA_R_DRAINING);
 		return sa_pass(st, len, !rx);
+	}
+	/* The peer is leaving the map (its direction became a stream). */
+	if (rx && (rx->flags & SA_RX_UNMAPPING)) {
+		if (st->reason != SA_R_PEER_UNMAPPING)
+			sa_set_mode(st, SA_MODE_TCP, SA_R_PEER_UNMAPPING);
+		return sa_pass(st, len, 0);
 	}
 
 	if (st->mode == SA_MODE_TCP) {
@@ -264,6 +321,21 @@ int sa_sk_msg(struct sk_msg_md *msg)
 	if (unread + len > rx->limit) {
 		if (st->mode != SA_MODE_TCP)
 			sa_set_mode(st, SA_MODE_TCP, SA_R_SLOW_READER);
+		return sa_pass(st, len, 0);
+	}
+
+	/* With --stream-tcp: a stream of small sends without replies goes to
+	 * TCP (Nagle, autocork beat one redirect per send), and the connection
+	 * then leaves the map (sa_try_unmap); peers stop redirecting to us first. */
+	st->burst_msgs++;
+	st->burst_bytes += len;
+	if (cfg && (cfg->flags & SA_CFG_STREAM_TCP) && st->burst_msgs >= SA_STREAM_MSGS &&
+	    st->burst_bytes < (__u64)st->burst_msgs * SA_STREAM_AVG_BYTES) {
+		struct sa_rx_progress *own = bpf_map_lookup_elem(&rx_progress, &st->key);
+
+		if (own)
+			own->flags |= SA_RX_UNMAPPING;
+		sa_set_mode(st, SA_MODE_TCP, SA_R_STREAM);
 		return sa_pass(st, len, 0);
 	}
 
@@ -295,6 +367,9 @@ int BPF_PROG(sa_rx_track, struct sock *sk, int ret, int flags)
 	if (!rx)
 		return 0;
 	__sync_fetch_and_add(&rx->read_bytes, (__u64)ret);
+	/* It reads: whatever it sends is not a one-way stream. */
+	st->burst_msgs = 0;
+	st->burst_bytes = 0;
 	rx->limit = sa_rx_limit(sk);	/* SO_RCVBUF may have changed */
 	count(SA_RX_READ_BYTES, ret);
 	return 0;

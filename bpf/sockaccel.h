@@ -46,6 +46,8 @@ enum sa_counter {
 	SA_T_REDIRECT_TCP_PEER_GONE,	/* peer left the map while redirecting */
 	SA_T_TCP_REDIRECT,		/* back to redirect: peer proved to have read every byte */
 	SA_T_DRAIN_TCP,			/* moved to TCP by a graceful detach/teardown */
+	SA_T_REDIRECT_TCP_STREAM,	/* small-write stream: TCP coalesces better */
+	SA_UNMAPPED_CONNS,		/* stream connections taken out of the map (plain TCP) */
 	SA_RX_READ_BYTES,		/* bytes read by accelerated sockets (tracked reads) */
 	SA_COUNTER_MAX,
 };
@@ -79,6 +81,9 @@ enum sa_reason {
 	SA_R_INSERT_FAILED,	/* OFF: other insertion error */
 	SA_R_NAIVE,		/* built with SA_NO_STICKY: naive redirect */
 	SA_R_DRAINING,		/* TCP for good: a detach/teardown is draining this connection */
+	SA_R_STREAM,		/* TCP for good: many small sends without a reply (a stream) */
+	SA_R_PEER_UNMAPPING,	/* TCP for good: the peer is leaving the map (stream) */
+	SA_R_UNMAPPED,		/* OFF: taken out of the map once drained (plain TCP) */
 	SA_REASON_MAX,
 };
 
@@ -101,6 +106,9 @@ struct sa_sock_state {
 	__u64 cgroup_id;		/* the socket's cgroup (v2 id) */
 	__u32 transitions;		/* mode changes of this direction */
 	__u32 flags;			/* SA_F_* */
+	__u64 burst_bytes;		/* sent since this socket last read anything */
+	__u32 burst_msgs;
+	__u32 pad2;
 	__u8 mode;			/* enum sa_mode */
 	__u8 reason;			/* enum sa_reason */
 	__u8 pad[6];
@@ -114,7 +122,15 @@ struct sa_rx_progress {
 	__u64 limit;
 	__u64 redir_end;	/* stream position just past the last byte redirected to it */
 	__u64 cgroup_id;	/* the reading socket's cgroup */
+	__u64 flags;		/* SA_RX_* */
 };
+
+#define SA_RX_UNMAPPING	(1u << 0)	/* leaving the map: peers must send by TCP */
+
+/* Stream detection: this many sends in a row without a read, averaging
+ * less than SA_STREAM_AVG_BYTES, make a direction a stream (docs/design.md). */
+#define SA_STREAM_MSGS		64
+#define SA_STREAM_AVG_BYTES	32768
 
 /* One record of the conns iterator: a socket's state plus live fields. */
 struct sa_conn_record {
@@ -130,6 +146,7 @@ struct sa_conn_record {
 #define SA_CFG_PORTS_INCLUDE	(1u << 0)	/* only ports marked INCLUDE are accelerated */
 #define SA_CFG_DRAIN_CGROUPS	(1u << 1)	/* connections with an end in a "drain" cgroup: TCP */
 #define SA_CFG_DRAIN_ALL	(1u << 2)	/* every connection: TCP (teardown) */
+#define SA_CFG_STREAM_TCP	(1u << 3)	/* small-write streams: TCP, then out of the map */
 struct sa_config {
 	__u32 flags;
 	__u32 pad;

@@ -56,7 +56,7 @@ static void print_totals(const struct sa_counters *c, int active)
 		print_counter(sa_counter_names[i], c->v[i]);
 	/* Every transition of the per-direction state machine (docs/design.md). */
 	print_text("transitions:\n");
-	for (int i = SA_T_NEW_REDIRECT; i <= SA_T_DRAIN_TCP; i++)
+	for (int i = SA_T_NEW_REDIRECT; i <= SA_UNMAPPED_CONNS; i++)
 		print_counter(sa_counter_names[i], c->v[i]);
 	print_counter(sa_counter_names[SA_RX_READ_BYTES], c->v[SA_RX_READ_BYTES]);
 }

@@ -29,6 +29,9 @@ const char *const sa_reason_names[SA_REASON_MAX] = {
 	[SA_R_INSERT_FAILED] = "insert_failed",
 	[SA_R_NAIVE] = "naive_build",
 	[SA_R_DRAINING] = "draining",
+	[SA_R_STREAM] = "stream",
+	[SA_R_PEER_UNMAPPING] = "peer_unmapping",
+	[SA_R_UNMAPPED] = "unmapped",
 };
 
 const char *sa_tcp_state_name(unsigned int state)

@@ -28,6 +28,8 @@ const char *const sa_counter_names[SA_COUNTER_MAX] = {
 	[SA_T_REDIRECT_TCP_PEER_GONE] = "t_redirect_tcp_peer_gone",
 	[SA_T_TCP_REDIRECT] = "t_tcp_redirect",
 	[SA_T_DRAIN_TCP] = "t_drain_tcp",
+	[SA_T_REDIRECT_TCP_STREAM] = "t_redirect_tcp_stream",
+	[SA_UNMAPPED_CONNS] = "unmapped_connections",
 	[SA_RX_READ_BYTES] = "rx_read_bytes",
 };
 

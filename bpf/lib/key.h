@@ -85,6 +85,16 @@ static __always_inline void sa_key_build(struct sa_sock_key *key,
 	}
 }
 
+/* The other socket's view of the same connection. */
+static __always_inline void sa_key_reverse(struct sa_sock_key *dst, const struct sa_sock_key *k)
+{
+	dst->netns = k->netns;
+	__builtin_memcpy(dst->local_ip, k->remote_ip, sizeof(dst->local_ip));
+	__builtin_memcpy(dst->remote_ip, k->local_ip, sizeof(dst->remote_ip));
+	dst->local_port = k->remote_port;
+	dst->remote_port = k->local_port;
+}
+
 /* True when the other end of the connection can be a socket on this host:
  * a loopback address (127/8, ::1, ::ffff:127/104) or our own address. */
 static __always_inline int sa_peer_is_local(const struct sa_sock_key *key)

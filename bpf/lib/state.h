@@ -49,6 +49,8 @@ static __always_inline int sa_transition_counter(__u8 from, __u8 to, __u8 reason
 			return SA_T_REDIRECT_TCP_SLOW_READER;
 		if (reason == SA_R_DRAINING)
 			return SA_T_DRAIN_TCP;
+		if (reason == SA_R_STREAM)
+			return SA_T_REDIRECT_TCP_STREAM;
 		return SA_T_REDIRECT_TCP_PEER_GONE;
 	}
 	return -1;
@@ -82,11 +84,9 @@ static __always_inline int sa_reason_recoverable(__u8 reason)
 
 /* Is a graceful detach/teardown draining this connection? Either end's
  * cgroup in the drain set, or everything (teardown). */
-static __always_inline int sa_draining(const struct sa_sock_state *st,
+static __always_inline int sa_draining(const struct sa_config *cfg, const struct sa_sock_state *st,
 				       const struct sa_rx_progress *peer_rx)
 {
-	struct sa_config *cfg = sa_config_get();
-
 	if (!cfg || !(cfg->flags & (SA_CFG_DRAIN_CGROUPS | SA_CFG_DRAIN_ALL)))
 		return 0;
 	if (cfg->flags & SA_CFG_DRAIN_ALL)
