@@ -45,16 +45,16 @@ pair() {
 # jget NAME ROLE FILTER: jq -r FILTER on NAME's ROLE summary
 jget() { jq -r "$3" "$SA_TMP/$1.$2.json"; }
 
-# held_start SERVER_CG CLIENT_CG ARGS...: an sa-integrity server (in
-# SERVER_CG, reads held until $HOLD exists) and client (CLIENT_CG) on the next
-# PORT, both in $SA_NS, in the background, with ARGS for both. Sets SPID CPID
-# HOLD; the JSON summaries go to $SA_TMP/{server,client}-PORT.json.
-held_start() {
-	local scg=$1 ccg=$2
-	shift 2
+# pair_start SERVER_CG CLIENT_CG "SERVER ARGS" ARGS...: an sa-integrity
+# server (in SERVER_CG, with SERVER ARGS) and client (CLIENT_CG) on the next
+# PORT, both in $SA_NS, in the background, with ARGS for both. Sets SPID CPID;
+# the JSON summaries go to $SA_TMP/{server,client}-PORT.json.
+pair_start() {
+	local scg=$1 ccg=$2 sargs=$3
+	shift 3
 	PORT=$((PORT + 1))
-	HOLD=$SA_TMP/go-$PORT
-	bg_in "$SA_NS" "$scg" "$SAI" server -l 127.0.0.1 -p "$PORT" --json -t 120 "$@" --hold-file "$HOLD" \
+	# shellcheck disable=SC2086 # word splitting of the server-only args is wanted
+	bg_in "$SA_NS" "$scg" "$SAI" server -l 127.0.0.1 -p "$PORT" --json -t 120 "$@" $sargs \
 		>"$SA_TMP/server-$PORT.json" 2>"$SA_TMP/server-$PORT.err"
 	SPID=$BG_PID
 	wait_port "$SA_NS" "$PORT"
@@ -63,12 +63,11 @@ held_start() {
 	CPID=$BG_PID
 }
 
-# held_finish BYTES [expect_fail]: release the reader of PORT; unless
-# expect_fail, both ends must exit 0 and the server must have BYTES.
-held_finish() {
+# pair_finish BYTES [expect_fail]: wait for both ends of PORT; unless
+# expect_fail, both must exit 0 and the server must have BYTES.
+pair_finish() {
 	local crc src
-	touch "$HOLD"
-	wait_pid "$CPID" 60
+	wait_pid "$CPID" 120
 	crc=$?
 	wait_pid "$SPID" 60
 	src=$?
@@ -76,4 +75,16 @@ held_finish() {
 	cat "$SA_TMP/server-$PORT.err" "$SA_TMP/client-$PORT.err"
 	[ $crc = 0 ] && [ $src = 0 ] || fail "port $PORT: stream not intact (client $crc, server $src)"
 	assert_eq "$(jq .bytes_received "$SA_TMP/server-$PORT.json")" "$1" "port $PORT: bytes received"
+}
+
+# held_start SERVER_CG CLIENT_CG ARGS...: pair_start with the server's reads
+# held until $HOLD exists (set here). held_finish BYTES [expect_fail]: create
+# $HOLD, then pair_finish.
+held_start() {
+	HOLD=$SA_TMP/go-$((PORT + 1))
+	pair_start "$1" "$2" "--hold-file $HOLD" "${@:3}"
+}
+held_finish() {
+	touch "$HOLD"
+	pair_finish "$@"
 }

@@ -7,7 +7,7 @@
 # and after the reader starts every byte arrives in order. Without the bound
 # (the naive redirect) the whole 128 MiB would sit in the receiver's queue.
 . "$SA_LIB"
-need_bin sa-integrity
+. "$SA_ROOT/tests/netns/integrity_lib.sh"
 BYTES=$((128 << 20))
 BOUND=$((4 << 20))
 
@@ -16,15 +16,7 @@ tcp_mem() { awk '/^TCP:/ { print $NF * 4096 }' /proc/net/sockstat; }
 load --max-unread "$BOUND" "$SA_CG"
 t0=$(stats_get t_redirect_tcp_slow_reader)
 mem0=$(tcp_mem)
-hold=$SA_TMP/go
-common=(-p 5000 --bytes "$BYTES" --direction c2s --sizes 64K -t 120 --json)
-bg_in "$SA_NS" "$SA_CG" "$SA_BUILD/sa-integrity" server -l 127.0.0.1 "${common[@]}" --hold-file "$hold" \
-	>"$SA_TMP/server.json" 2>"$SA_TMP/server.err"
-spid=$BG_PID
-wait_port "$SA_NS" 5000
-bg_in "$SA_NS" "$SA_CG" "$SA_BUILD/sa-integrity" client -c 127.0.0.1 "${common[@]}" \
-	>"$SA_TMP/client.json" 2>"$SA_TMP/client.err"
-cpid=$BG_PID
+held_start "$SA_CG" "$SA_CG" --bytes "$BYTES" --direction c2s --sizes 64K
 
 # Let the writer run into the bound, then look.
 peak=0
@@ -34,19 +26,12 @@ for ((i = 0; i < 30; i++)); do
 	[ "$m" -gt "$peak" ] && peak=$m
 done
 conns=$($SA_CTL -j conns)
-unread=$(jq '[.[] | select(.local_port == 5000) | .rx.unread_bytes // 0] | max // 0' <<<"$conns")
-redir=$(jq '[.[] | select(.remote_port == 5000) | .tx.redirected_bytes] | first // 0' <<<"$conns")
-sread=$(jq '[.[] | select(.local_port == 5000) | .rx.read_bytes // 0] | first // 0' <<<"$conns")
-mode=$(jq -r '[.[] | select(.remote_port == 5000) | .tx.mode + "/" + .tx.reason] | first // "-"' <<<"$conns")
+unread=$(jq "[.[] | select(.local_port == $PORT) | .rx.unread_bytes // 0] | max // 0" <<<"$conns")
+redir=$(jq "[.[] | select(.remote_port == $PORT) | .tx.redirected_bytes] | first // 0" <<<"$conns")
+sread=$(jq "[.[] | select(.local_port == $PORT) | .rx.read_bytes // 0] | first // 0" <<<"$conns")
+mode=$(jq -r "[.[] | select(.remote_port == $PORT) | .tx.mode + \"/\" + .tx.reason] | first // \"-\"" <<<"$conns")
 info "writer held: client tx $mode, redirected $redir bytes, server read $sread (the header); server unread $unread bytes (redirected + TCP), TCP memory +$((peak >> 20)) MiB (bound $((BOUND >> 20)) MiB, stream $((BYTES >> 20)) MiB)"
-touch "$hold"
-wait_pid "$cpid" 120
-crc=$?
-wait_pid "$spid" 60
-src=$?
-cat "$SA_TMP/client.err" "$SA_TMP/server.err"
-[ $crc = 0 ] && [ $src = 0 ] || fail "stream not delivered intact (client $crc, server $src)"
-assert_eq "$(jq .bytes_received "$SA_TMP/server.json")" "$BYTES" "bytes received"
+held_finish "$BYTES"
 t1=$(stats_get t_redirect_tcp_slow_reader)
 assert_ge $((t1 - t0)) 1 "t_redirect_tcp_slow_reader"
 assert_eq "$mode" "tcp/slow_reader" "client direction after the bound"

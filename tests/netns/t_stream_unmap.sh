@@ -16,33 +16,21 @@ s0=$(stats_get t_redirect_tcp_stream)
 u0=$(stats_get unmapped_connections)
 r0=$(stats_get redirected_bytes)
 
-bg_in "$SA_NS" "$SA_CG" "$SAI" server -l 127.0.0.1 -p 5000 --json -t 60 --bytes "$BYTES" --direction c2s \
-	--sizes 1K --read-delay 300 >"$SA_TMP/server.json" 2>"$SA_TMP/server.err"
-spid=$BG_PID
-wait_port "$SA_NS" 5000
-bg_in "$SA_NS" "$SA_CG" "$SAI" client -c 127.0.0.1 -p 5000 --json -t 60 --bytes "$BYTES" --direction c2s \
-	--sizes 1K --write-rate 8M >"$SA_TMP/client.json" 2>"$SA_TMP/client.err"
-cpid=$BG_PID
+pair_start "$SA_CG" "$SA_CG" "--read-delay 300" --bytes "$BYTES" --direction c2s --sizes 1K --write-rate 8M
 sleep 1
 snap=$($SA_CTL -j conns)
-wait_pid "$cpid" 60
-crc=$?
-wait_pid "$spid" 60
-src=$?
-cat "$SA_TMP/client.err" "$SA_TMP/server.err"
-[ $crc = 0 ] && [ $src = 0 ] || fail "stream not intact (client $crc, server $src)"
-assert_eq "$(jq .bytes_received "$SA_TMP/server.json")" "$BYTES" "bytes received"
+pair_finish "$BYTES"
 s1=$(stats_get t_redirect_tcp_stream)
 u1=$(stats_get unmapped_connections)
 r1=$(stats_get redirected_bytes)
-cli=$(jq -c '[.[] | select(.remote_port == 5000)] | first' <<<"$snap")
+cli=$(jq -c "[.[] | select(.remote_port == $PORT)] | first" <<<"$snap")
 info "stream: t_redirect_tcp_stream +$((s1 - s0)), unmapped +$((u1 - u0)), redirected $((r1 - r0)) of $BYTES bytes; client at 1 s: $(jq -c '{in_map, tx: .tx | {mode, reason, redirected_bytes, tcp_bytes}}' <<<"$cli")"
 assert_ge $((s1 - s0)) 1 "t_redirect_tcp_stream"
 assert_ge $((u1 - u0)) 1 "unmapped_connections"
 assert_ge $((r1 - r0)) 1 "bytes redirected before the switch"
 assert_lt $((r1 - r0)) $((1 << 20)) "bytes redirected (the stream should have left the redirect path)"
 assert_eq "$(jq -r '.tx.mode + "/" + .tx.reason' <<<"$cli")" off/unmapped "client socket at 1 s"
-assert_eq "$(jq '[.[] | select(.local_port == 5000 or .remote_port == 5000) | .in_map] | any' <<<"$snap")" false \
+assert_eq "$(jq "[.[] | select(.local_port == $PORT or .remote_port == $PORT) | .in_map] | any" <<<"$snap")" false \
 	"a socket of the stream still in the map at 1 s"
 
 # request/response: never a stream
