@@ -107,6 +107,7 @@ static int cmp_rec(const void *a, const void *b)
 
 int do_conns(int argc, char **argv)
 {
+	const struct sa_conn_record **index;
 	struct sa_conn_record *recs = NULL;
 	size_t n = 0, shown = 0;
 	int r, map_fd;
@@ -121,6 +122,7 @@ int do_conns(int argc, char **argv)
 		return EXIT_ERR;
 	}
 	qsort(recs, n, sizeof(*recs), cmp_rec);
+	index = sa_conns_index(recs, n);
 	map_fd = sa_pin_open(&ctl_pins, SA_PIN_SOCK_MAP);
 	output_begin(pretty_output);
 	open_json_array(NULL, NULL);
@@ -131,13 +133,14 @@ int do_conns(int argc, char **argv)
 		/* Listeners and sockets never established carry no key. */
 		if (!recs[i].st.key.netns)
 			continue;
-		print_record(&recs[i], sa_conns_peer(recs, n, &recs[i].st.key), map_fd);
+		print_record(&recs[i], sa_conns_peer(index, n, &recs[i].st.key), map_fd);
 		shown++;
 	}
 	close_json_array(NULL);
 	output_end();
 	if (!json_output && shown == 0)
 		printf("(no connections seen)\n");
+	free(index);
 	free(recs);
 	if (map_fd >= 0)
 		close(map_fd);

@@ -93,17 +93,37 @@ int sa_conns_read(const struct sa_pins *p, struct sa_conn_record **out, size_t *
 	return 0;
 }
 
-const struct sa_conn_record *sa_conns_peer(const struct sa_conn_record *recs, size_t n,
+static int cmp_key(const void *a, const void *b)
+{
+	const struct sa_conn_record *const *x = a, *const *y = b;
+
+	return memcmp(&(*x)->st.key, &(*y)->st.key, sizeof((*x)->st.key));
+}
+
+const struct sa_conn_record **sa_conns_index(const struct sa_conn_record *recs, size_t n)
+{
+	const struct sa_conn_record **idx = calloc(n ? n : 1, sizeof(*idx));
+
+	if (!idx)
+		return NULL;
+	for (size_t i = 0; i < n; i++)
+		idx[i] = &recs[i];
+	qsort(idx, n, sizeof(*idx), cmp_key);
+	return idx;
+}
+
+/* Binary search: a host can hold tens of thousands of sockets. */
+const struct sa_conn_record *sa_conns_peer(const struct sa_conn_record **index, size_t n,
 					   const struct sa_sock_key *k)
 {
-	for (size_t i = 0; i < n; i++) {
-		const struct sa_sock_key *o = &recs[i].st.key;
+	struct sa_conn_record want = {};
+	const struct sa_conn_record *w = &want, **hit;
 
-		if (o->netns == k->netns && o->local_port == k->remote_port &&
-		    o->remote_port == k->local_port &&
-		    !memcmp(o->local_ip, k->remote_ip, sizeof(o->local_ip)) &&
-		    !memcmp(o->remote_ip, k->local_ip, sizeof(o->remote_ip)))
-			return &recs[i];
-	}
-	return NULL;
+	want.st.key.netns = k->netns;
+	memcpy(want.st.key.local_ip, k->remote_ip, sizeof(want.st.key.local_ip));
+	memcpy(want.st.key.remote_ip, k->local_ip, sizeof(want.st.key.remote_ip));
+	want.st.key.local_port = k->remote_port;
+	want.st.key.remote_port = k->local_port;
+	hit = index ? bsearch(&w, index, n, sizeof(*index), cmp_key) : NULL;
+	return hit ? *hit : NULL;
 }
