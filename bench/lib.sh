@@ -121,18 +121,26 @@ wait_listen() {
 	return 1
 }
 
-# stats: "redirected_bytes passed_bytes passed_no_peer_bytes sockets_added" of this run's programs.
+# Counters recorded with every accelerated run (their differences).
+STATS_KEYS=(redirected_bytes passed_bytes passed_no_peer_bytes sockets_added
+	t_redirect_tcp_stream unmapped_connections t_redirect_tcp_slow_reader t_tcp_redirect)
+
+# stats: the STATS_KEYS counters of this run's programs, space-separated.
 stats() {
-	"$CTL" --pin-dir "$PIN" -j stats 2>/dev/null |
-		jq -r '"\(.redirected_bytes // 0) \(.passed_bytes // 0) \(.passed_no_peer_bytes // 0) \(.sockets_added // 0)"' 2>/dev/null ||
-		echo "0 0 0 0"
+	local q
+	q=$(printf '\(.%s // 0) ' "${STATS_KEYS[@]}")
+	"$CTL" --pin-dir "$PIN" -j stats 2>/dev/null | jq -r "\"$q\"" 2>/dev/null ||
+		printf '0 %.0s' "${STATS_KEYS[@]}"
 }
 
 # stats_delta BEFORE AFTER: JSON object with the counter differences.
 stats_delta() {
 	local -a b=($1) a=($2)
-	printf '{"redirected_bytes":%s,"passed_bytes":%s,"passed_no_peer_bytes":%s,"sockets_added":%s}' \
-		$((a[0] - b[0])) $((a[1] - b[1])) $((a[2] - b[2])) $((a[3] - b[3]))
+	local i out=
+	for i in "${!STATS_KEYS[@]}"; do
+		out+="${out:+,}\"${STATS_KEYS[$i]}\":$(( ${a[$i]:-0} - ${b[$i]:-0} ))"
+	done
+	printf '{%s}' "$out"
 }
 
 # record JSON...: append one run record (a JSON object) to RAW.

@@ -42,6 +42,8 @@ while [ $# -gt 0 ]; do
 	esac
 	shift
 done
+# Narrowing a matrix for an experiment: BENCH_IPERF_SIZES="64 1048576" etc.
+if [ -n "${BENCH_IPERF_SIZES:-}" ]; then read -ra BENCH_IPERF_SIZES_A <<<"$BENCH_IPERF_SIZES"; fi
 [[ $REPS =~ ^[1-9][0-9]*$ ]] || { echo "run.sh: --reps needs a positive number" >&2; exit 2; }
 
 if [ -n "$QUICK" ]; then
@@ -59,6 +61,7 @@ else
 	REDIS_REQUESTS=100000 REDIS_CLIENTS=50
 	WRK_TIME=4 WRK_CONNS=16
 fi
+[ -n "${BENCH_IPERF_SIZES_A:-}" ] && IPERF_SIZES=("${BENCH_IPERF_SIZES_A[@]}")
 
 install_deps() {
 	local pkgs=(iperf3 sockperf redis-server redis-tools wrk gnuplot-nox jq) before after p made_policy=

@@ -142,11 +142,11 @@ static __always_inline void sa_insert(struct bpf_sock_ops *skops)
 		sa_set_mode(st, SA_MODE_TCP, SA_R_SENT_BEFORE_INSERT);
 		count(SA_TX_SENT_BEFORE_INSERT, 1);
 	}
-	/* --stream-tcp: RTT callbacks come with ACKs, i.e. only while this
-	 * socket sends over TCP: that is when a stream connection can leave
-	 * the map (sa_try_unmap). */
+	/* Stream detection (default; off with --redirect-streams): RTT
+	 * callbacks come with ACKs, i.e. only while this socket sends over TCP:
+	 * that is when a stream connection can leave the map (sa_try_unmap). */
 	cfg = sa_config_get();
-	if (cfg && (cfg->flags & SA_CFG_STREAM_TCP))
+	if (cfg && !(cfg->flags & SA_CFG_REDIRECT_STREAMS))
 		bpf_sock_ops_cb_flags_set(skops, skops->bpf_sock_ops_cb_flags | BPF_SOCK_OPS_RTT_CB_FLAG);
 }
 
@@ -188,6 +188,8 @@ static __always_inline void sa_try_unmap(struct bpf_sock_ops *skops)
 	st->flags &= ~SA_F_INSERTED;
 	sa_set_mode(st, SA_MODE_OFF, SA_R_UNMAPPED);
 	count(SA_UNMAPPED_CONNS, 1);
+	/* Plain TCP from now on: no program run per ACK either. */
+	bpf_sock_ops_cb_flags_set(skops, skops->bpf_sock_ops_cb_flags & ~BPF_SOCK_OPS_RTT_CB_FLAG);
 }
 
 SEC("sockops")
@@ -324,12 +326,13 @@ int sa_sk_msg(struct sk_msg_md *msg)
 		return sa_pass(st, len, 0);
 	}
 
-	/* With --stream-tcp: a stream of small sends without replies goes to
-	 * TCP (Nagle, autocork beat one redirect per send), and the connection
-	 * then leaves the map (sa_try_unmap); peers stop redirecting to us first. */
+	/* Stream detection (unless --redirect-streams): a stream of small sends
+	 * without replies goes to TCP (Nagle, autocork beat one redirect per
+	 * send), and the connection then leaves the map (sa_try_unmap); peers
+	 * stop redirecting to us first. */
 	st->burst_msgs++;
 	st->burst_bytes += len;
-	if (cfg && (cfg->flags & SA_CFG_STREAM_TCP) && st->burst_msgs >= SA_STREAM_MSGS &&
+	if (cfg && !(cfg->flags & SA_CFG_REDIRECT_STREAMS) && st->burst_msgs >= SA_STREAM_MSGS &&
 	    st->burst_bytes < (__u64)st->burst_msgs * SA_STREAM_AVG_BYTES) {
 		struct sa_rx_progress *own = bpf_map_lookup_elem(&rx_progress, &st->key);
 

@@ -129,6 +129,9 @@ struct sa_rx_progress {
 
 /* Stream detection: this many sends in a row without a read, averaging
  * less than SA_STREAM_AVG_BYTES, make a direction a stream (docs/design.md). */
+/* Unread redirected bytes a reader may hold: at most this many times its
+ * sk_rcvbuf (tcp_add_backlog drops segments above ~2 x; bpf/lib/state.h). */
+#define SA_BACKLOG_SAFE_RCVBUFS	2
 #define SA_STREAM_MSGS		64
 #define SA_STREAM_AVG_BYTES	32768
 
@@ -146,7 +149,8 @@ struct sa_conn_record {
 #define SA_CFG_PORTS_INCLUDE	(1u << 0)	/* only ports marked INCLUDE are accelerated */
 #define SA_CFG_DRAIN_CGROUPS	(1u << 1)	/* connections with an end in a "drain" cgroup: TCP */
 #define SA_CFG_DRAIN_ALL	(1u << 2)	/* every connection: TCP (teardown) */
-#define SA_CFG_STREAM_TCP	(1u << 3)	/* small-write streams: TCP, then out of the map */
+/* (1u << 3) was the opt-in --stream-tcp flag; stream detection is now the default. */
+#define SA_CFG_REDIRECT_STREAMS	(1u << 4)	/* --redirect-streams: no stream detection */
 struct sa_config {
 	__u32 flags;
 	__u32 pad;

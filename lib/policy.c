@@ -101,8 +101,8 @@ int sa_policy_write(const struct sa_pins *p, const struct sa_policy *pol, char *
 		r = bpf_map_update_elem(comms, pol->exclude_comms[i], &v, BPF_ANY) ? -errno : 0;
 	if (pol->n_include)
 		cfg.flags |= SA_CFG_PORTS_INCLUDE;
-	if (pol->stream_tcp)
-		cfg.flags |= SA_CFG_STREAM_TCP;
+	if (pol->redirect_streams)
+		cfg.flags |= SA_CFG_REDIRECT_STREAMS;
 	if (!r)
 		r = bpf_map_update_elem(cfd, &zero, &cfg, BPF_ANY) ? -errno : 0;
 	if (r)
@@ -137,7 +137,7 @@ int sa_policy_read(const struct sa_pins *p, struct sa_policy *pol)
 	bpf_map_lookup_elem(fd, &zero, &cfg);
 	close(fd);
 	pol->max_unread = cfg.max_unread;
-	pol->stream_tcp = cfg.flags & SA_CFG_STREAM_TCP;
+	pol->redirect_streams = cfg.flags & SA_CFG_REDIRECT_STREAMS;
 	if ((fd = sa_pin_open(p, SA_PIN_POLICY_PORTS)) < 0)
 		return fd;
 	while (bpf_map_get_next_key(fd, prev, &next) == 0) {
@@ -191,9 +191,10 @@ void sa_policy_print(const struct sa_policy *pol)
 	if (!pol->n_comms)
 		print_text("-");
 	close_json_array("\n");
-	print_bool("stream_tcp", pol->stream_tcp ?
-		   "  small-write streams: move to TCP and leave the map (--stream-tcp)\n" :
-		   "  small-write streams: redirected\n", pol->stream_tcp);
+	/* JSON: true = streams move to TCP and leave the map (the default) */
+	print_bool("stream_tcp", pol->redirect_streams ?
+		   "  small-write streams: redirected (--redirect-streams)\n" :
+		   "  small-write streams: move to TCP and leave the map\n", !pol->redirect_streams);
 	/* JSON: a number, 0 = auto */
 	print_uint("max_unread", pol->max_unread ?
 		   "  max unread:      %llu bytes per connection direction\n" :

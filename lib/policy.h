@@ -17,7 +17,7 @@ struct sa_policy {
 	char exclude_comms[SA_POLICY_ENTRIES][SA_COMM_LEN];
 	int n_comms;
 	uint64_t max_unread;	/* 0: auto */
-	bool stream_tcp;	/* small-write streams: TCP, then out of the map */
+	bool redirect_streams;	/* --redirect-streams: no stream detection */
 };
 
 /* Append a comma list of ports (1-65535) to ports[]. 0 or -EINVAL, err set. */

@@ -48,7 +48,7 @@ static const char doc[] =
 "Unload everything with `sockaccelctl teardown`.\n"
 "\n"
 "Policy (kept in the pinned maps, shown by `sockaccelctl status`): given any of\n"
-"--ports, --exclude-ports, --exclude-comm, --max-unread or --stream-tcp, the\n"
+"--ports, --exclude-ports, --exclude-comm, --max-unread or --redirect-streams, the\n"
 "whole policy is replaced by the options of this run; without them it is left as\n"
 "it is. It applies to connections established afterwards. Exclude programs that splice()\n"
 "from their sockets (HAProxy, Go io.Copy between sockets): the kernel cannot\n"
@@ -66,7 +66,7 @@ static const char doc[] =
 "    sockaccel-loader --upgrade                  # a newer build replaces the running one\n";
 
 enum { OPT_PIN_DIR = 1000, OPT_FOREGROUND, OPT_PORTS, OPT_EXCLUDE_PORTS, OPT_EXCLUDE_COMM, OPT_MAX_UNREAD,
-       OPT_DRAIN_TIMEOUT, OPT_UPGRADE, OPT_MAP_SIZE, OPT_STREAM_TCP };
+       OPT_DRAIN_TIMEOUT, OPT_UPGRADE, OPT_MAP_SIZE, OPT_STREAM_TCP, OPT_REDIRECT_STREAMS };
 
 static const struct argp_option opts[] = {
 	{ "verbose", 'v', NULL, 0, "Print libbpf debug output", 0 },
@@ -87,10 +87,12 @@ static const struct argp_option opts[] = {
 	  "Never accelerate connections to or from these ports", 1 },
 	{ "exclude-comm", OPT_EXCLUDE_COMM, "NAME[,NAME...]", 0,
 	  "Never accelerate sockets created by these processes (or accepted from their listeners)", 1 },
-	{ "stream-tcp", OPT_STREAM_TCP, NULL, 0,
-	  "Move small-write streams to plain TCP: after 64 sends averaging under 32 KiB "
-	  "without a read, the direction moves to TCP and the connection leaves the map "
-	  "once drained (opt-in for now, see docs/benchmarks.md)", 1 },
+	{ "redirect-streams", OPT_REDIRECT_STREAMS, NULL, 0,
+	  "Redirect small-write streams too. By default, after 64 sends averaging under "
+	  "32 KiB without a read, a direction moves to TCP and the connection leaves the "
+	  "map once drained, because TCP coalesces small writes better (docs/benchmarks.md)", 1 },
+	/* The default since stream detection stopped being opt-in; still accepted. */
+	{ "stream-tcp", OPT_STREAM_TCP, NULL, OPTION_HIDDEN, NULL, 1 },
 	{ "max-unread", OPT_MAX_UNREAD, "BYTES", 0,
 	  "Bound on redirected bytes a reader may leave unread before that direction "
 	  "moves to TCP (default: the reader's SO_RCVBUF if set, else tcp_rmem max)", 1 },
@@ -126,7 +128,8 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		break;
 	}
 	case OPT_STREAM_TCP:
-		env.policy.stream_tcp = true;
+	case OPT_REDIRECT_STREAMS:
+		env.policy.redirect_streams = key == OPT_REDIRECT_STREAMS;
 		env.policy_set = true;
 		break;
 	case OPT_MAX_UNREAD: {

@@ -29,12 +29,22 @@ static __always_inline struct sa_config *sa_config_get(void)
 static __always_inline __u64 sa_rx_limit(struct sock *sk)
 {
 	struct sa_config *cfg = sa_config_get();
+	__u64 rcvbuf = (__u32)sk->sk_rcvbuf, bound;
 
 	if (sk->sk_userlocks & SA_SOCK_RCVBUF_LOCK)
-		return (__u64)(__u32)sk->sk_rcvbuf;
+		return rcvbuf;
+	/* The operator's explicit bound is taken as it is (docs/usage.md). */
 	if (cfg && cfg->max_unread)
 		return cfg->max_unread;
-	return (__u64)(__u32)sk->__sk_common.skc_net.net->ipv4.sysctl_tcp_rmem[2];
+	bound = (__u32)sk->__sk_common.skc_net.net->ipv4.sysctl_tcp_rmem[2];
+	/* Redirected bytes waiting in the reader's queue count against its
+	 * receive memory, and while the reader is inside recvmsg() every TCP
+	 * segment for it goes through the socket backlog, which drops it once
+	 * that memory passes ~2 x sk_rcvbuf (+ sndbuf/2 + 64 KiB headroom,
+	 * tcp_add_backlog). A dropped FIN comes back after an RTO; a dropped
+	 * RST never does, and the reader then waits forever (measured:
+	 * TCPBacklogDrop, docs/limitations.md). Stay under it. */
+	return bound < rcvbuf * SA_BACKLOG_SAFE_RCVBUFS ? bound : rcvbuf * SA_BACKLOG_SAFE_RCVBUFS;
 }
 
 /* Counter of the transition from the state's current mode to (mode, reason). */

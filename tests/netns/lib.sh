@@ -165,6 +165,13 @@ stats_get() {
 	echo "$v"
 }
 
+# Redirected bytes a test may count on per stream direction: some, not all.
+# Under the default bound (2 x the reader's sk_rcvbuf, 256 KiB for a fresh
+# socket; docs/design.md) a burst, or one write, larger than that continues on
+# TCP until its reader catches up, so "every byte redirected" is not a
+# property of a multi-MiB burst; integrity across that switch is.
+SA_MIN_REDIRECT=1
+
 # load CGROUP... : attach with the test's pin dir, fail the test on error.
 # Checking the tests themselves: SA_SABOTAGE=no-attach makes load() attach a
 # decoy cgroup instead of CGROUP... (programs loaded, the test's cgroups not

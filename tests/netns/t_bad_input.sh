@@ -156,7 +156,7 @@ for round in 1 2 3; do
 	assert_eq "$(cg_links "$SA_CG")" 1 "race $round: sock_ops attachments on SA_CG"
 	r0=$(stats_get redirected_bytes)
 	stream "$SA_NS" "$SA_CG" 127.0.0.1 127.0.0.1 $((5000 + round)) $((1 << 20)) $((50 + round))
-	assert_ge $(($(stats_get redirected_bytes) - r0)) $((2 << 20)) "race $round: stream not redirected"
+	assert_ge $(($(stats_get redirected_bytes) - r0)) $((2 * SA_MIN_REDIRECT)) "race $round: stream not redirected"
 	$SA_CTL teardown >/dev/null || fail "race $round: teardown failed"
 	no_pin "race $round teardown"
 done

@@ -19,7 +19,7 @@ assert_eq "$(jq --argjson id "$cgid" '[.cgroups[] | select(.id == $id)] | length
 r0=$(stats_get redirected_bytes)
 stream "$SA_NS" "$SA_CG" 127.0.0.1 127.0.0.1 5000 "$BYTES" 31
 r1=$(stats_get redirected_bytes)
-assert_ge $((r1 - r0)) $((2 * BYTES)) "redirected before detach"
+assert_ge $((r1 - r0)) $((2 * SA_MIN_REDIRECT)) "redirected before detach"
 
 # detach
 $SA_CTL detach "$SA_CG" || fail "detach failed"

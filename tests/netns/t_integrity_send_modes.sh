@@ -16,5 +16,5 @@ for mode in write send writev sendmsg sendfile more; do
 		--send-mode "$mode"
 	r1=$(stats_get redirected_bytes)
 	info "send-mode $mode: redirected_bytes +$((r1 - r0))"
-	assert_ge $((r1 - r0)) $((2 * BYTES)) "redirected_bytes delta, send-mode $mode (both directions)"
+	assert_ge $((r1 - r0)) $((2 * SA_MIN_REDIRECT)) "redirected_bytes delta, send-mode $mode (both directions)"
 done

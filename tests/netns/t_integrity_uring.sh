@@ -24,5 +24,5 @@ for modes in "uring read" "write uring" "uring uring"; do
 		--send-mode "$1" --recv-mode "$2"
 	r1=$(stats_get redirected_bytes)
 	info "send-mode $1 recv-mode $2: redirected_bytes +$((r1 - r0))"
-	assert_ge $((r1 - r0)) $((2 * BYTES)) "redirected_bytes delta, send $1 recv $2 (both directions)"
+	assert_ge $((r1 - r0)) $((2 * SA_MIN_REDIRECT)) "redirected_bytes delta, send $1 recv $2 (both directions)"
 done

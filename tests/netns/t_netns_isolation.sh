@@ -5,7 +5,7 @@
 
 BYTES=$((4 << 20))
 NS2=$(new_netns b)
-load "$SA_CG"
+load --redirect-streams "$SA_CG"
 r0=$(stats_get redirected_bytes)
 a0=$(stats_get sockets_added)
 
@@ -38,6 +38,6 @@ grep -q 'local 127.0.0.1:40000 peer 127.0.0.1:5000' "$SA_TMP/client-200.log" ||
 r1=$(stats_get redirected_bytes)
 a1=$(stats_get sockets_added)
 info "redirected_bytes $r0 -> $r1, sockets_added $a0 -> $a1"
-assert_ge $((r1 - r0)) $((4 * BYTES)) "redirected_bytes (2 streams x 2 directions)"
+assert_ge $((r1 - r0)) $((4 * SA_MIN_REDIRECT)) "redirected_bytes (2 streams x 2 directions)"
 assert_ge $((a1 - a0)) 4 "sockets_added"
 assert_eq "$(stats_get insert_failed_exists)" 0 "insert_failed_exists (identical 4-tuples collided)"

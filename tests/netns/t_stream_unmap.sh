@@ -1,5 +1,5 @@
 # Small-write streams leave the map without losing a byte (docs/design.md,
-# "Streams"; opt-in: sockaccel-loader --stream-tcp). A client writes 16 MiB in 1 KiB writes at 8 MiB/s; the server
+# "Streams"; the default, off with --redirect-streams). A client writes 16 MiB in 1 KiB writes at 8 MiB/s; the server
 # starts reading only after 300 ms, so the first 63 redirected writes are
 # still unread when the direction turns out to be a stream (64 sends without
 # a read, averaging < 32 KiB). Expected: the direction moves to TCP (reason
@@ -11,7 +11,7 @@
 . "$SA_LIB"
 . "$SA_ROOT/tests/netns/integrity_lib.sh"
 BYTES=$((16 << 20))
-load --stream-tcp "$SA_CG"
+load "$SA_CG"
 s0=$(stats_get t_redirect_tcp_stream)
 u0=$(stats_get unmapped_connections)
 r0=$(stats_get redirected_bytes)

@@ -5,7 +5,7 @@
 
 BYTES=$((4 << 20))
 OTHER=$(new_cgroup other)
-load "$SA_CG"
+load --redirect-streams "$SA_CG"
 r0=$(stats_get redirected_bytes)
 a0=$(stats_get sockets_added)
 m0=$(stats_get redirected_msgs)
@@ -19,4 +19,4 @@ assert_eq "$(cg_links "$OTHER")" 0 "programs attached to the unattached cgroup"
 
 # control: the attached cgroup in the same netns is redirected
 stream "$SA_NS" "$SA_CG" 127.0.0.1 127.0.0.1 5001 "$BYTES" 15
-assert_ge $(($(stats_get redirected_bytes) - r0)) $((2 * BYTES)) "control stream in SA_CG not redirected"
+assert_ge $(($(stats_get redirected_bytes) - r0)) $((2 * SA_MIN_REDIRECT)) "control stream in SA_CG not redirected"
