@@ -123,7 +123,7 @@ wait_listen() {
 
 # Counters recorded with every accelerated run (their differences).
 STATS_KEYS=(redirected_bytes passed_bytes passed_no_peer_bytes sockets_added
-	t_redirect_tcp_stream unmapped_connections t_redirect_tcp_slow_reader t_tcp_redirect)
+	t_redirect_tcp_stream unmapped_connections t_redirect_tcp_slow_reader t_tcp_redirect t_slow_stream)
 
 # stats: the STATS_KEYS counters of this run's programs, space-separated.
 stats() {

@@ -174,7 +174,8 @@ static __always_inline void sa_try_unmap(struct bpf_sock_ops *skops)
 	if (!sk)
 		return;
 	st = bpf_sk_storage_get(&sock_state, sk, 0, 0);
-	if (!st || !(st->flags & SA_F_INSERTED) || st->reason != SA_R_STREAM)
+	if (!st || !(st->flags & SA_F_INSERTED) ||
+	    (st->reason != SA_R_STREAM && st->reason != SA_R_SLOW_STREAM))
 		return;
 	sa_key_reverse(&peer, &st->key);
 	own = bpf_map_lookup_elem(&rx_progress, &st->key);
@@ -252,6 +253,28 @@ static __always_inline int sa_no_peer(struct sa_sock_state *st, __u64 len)
 	return sa_pass(st, len, 1);
 }
 
+/* Stream detection (unless --redirect-streams): this direction outran its
+ * reader (slow-reader bound) and has sent SA_STREAM_MSGS more messages since,
+ * without the reader ever catching up and without reading anything itself
+ * (request/response reads, and a reader that keeps up brings the direction
+ * back to redirect first). TCP for good, and the connection leaves the map once
+ * drained (sa_try_unmap): inside the map even the TCP path is slower than
+ * plain TCP, and a continuous stream almost never gives the exact catch-up a
+ * return to redirect needs. Peers stop redirecting to us first. */
+static __always_inline int sa_slow_stream(const struct sa_config *cfg, struct sa_sock_state *st)
+{
+	struct sa_rx_progress *own;
+
+	if (!cfg || (cfg->flags & SA_CFG_REDIRECT_STREAMS) || st->burst_msgs < SA_STREAM_MSGS)
+		return 0;
+	own = bpf_map_lookup_elem(&rx_progress, &st->key);
+	if (own)
+		own->flags |= SA_RX_UNMAPPING;
+	sa_set_mode(st, SA_MODE_TCP, SA_R_SLOW_STREAM);
+	count(SA_T_SLOW_STREAM, 1);
+	return 1;
+}
+
 SEC("sk_msg")
 int sa_sk_msg(struct sk_msg_md *msg)
 {
@@ -263,6 +286,7 @@ int sa_sk_msg(struct sk_msg_md *msg)
 	__u64 len = msg->size, sent, unread;
 	struct sa_conn c;
 	__u8 ok_reason;
+	int counted = 0;
 
 	SA_CONN_FROM_CTX(&c, msg);
 	sa_key_build(&peer, &c, bpf_get_netns_cookie(msg), 1);
@@ -302,6 +326,13 @@ int sa_sk_msg(struct sk_msg_md *msg)
 	}
 
 	if (st->mode == SA_MODE_TCP) {
+		if (st->reason == SA_R_SLOW_READER) {
+			st->burst_msgs++;
+			st->burst_bytes += len;
+			counted = 1;
+			if (sa_slow_stream(cfg, st))
+				return sa_pass(st, len, !rx);
+		}
 		/* Back to redirect only with proof that nothing sent earlier is
 		 * in flight or unread: the peer has read every byte this socket
 		 * ever sent (both counters only count bytes after insertion,
@@ -319,10 +350,19 @@ int sa_sk_msg(struct sk_msg_md *msg)
 
 	/* Slow reader: what was redirected and not read yet, plus this message,
 	 * must fit in the peer's bound; past it, TCP's flow control takes over. */
+	if (!counted) {
+		st->burst_msgs++;
+		st->burst_bytes += len;
+	}
 	unread = sent > rx->read_bytes ? sent - rx->read_bytes : 0;
 	if (unread + len > rx->limit) {
-		if (st->mode != SA_MODE_TCP)
+		if (st->mode != SA_MODE_TCP) {
 			sa_set_mode(st, SA_MODE_TCP, SA_R_SLOW_READER);
+			/* From here burst_msgs counts the sends without a read
+			 * since this switch: sa_slow_stream() */
+			st->burst_msgs = 0;
+			st->burst_bytes = 0;
+		}
 		return sa_pass(st, len, 0);
 	}
 
@@ -330,8 +370,6 @@ int sa_sk_msg(struct sk_msg_md *msg)
 	 * without replies goes to TCP (Nagle, autocork beat one redirect per
 	 * send), and the connection then leaves the map (sa_try_unmap); peers
 	 * stop redirecting to us first. */
-	st->burst_msgs++;
-	st->burst_bytes += len;
 	if (cfg && !(cfg->flags & SA_CFG_REDIRECT_STREAMS) && st->burst_msgs >= SA_STREAM_MSGS &&
 	    st->burst_bytes < (__u64)st->burst_msgs * SA_STREAM_AVG_BYTES) {
 		struct sa_rx_progress *own = bpf_map_lookup_elem(&rx_progress, &st->key);

@@ -49,6 +49,7 @@ enum sa_counter {
 	SA_T_REDIRECT_TCP_STREAM,	/* small-write stream: TCP coalesces better */
 	SA_UNMAPPED_CONNS,		/* stream connections taken out of the map (plain TCP) */
 	SA_RX_READ_BYTES,		/* bytes read by accelerated sockets (tracked reads) */
+	SA_T_SLOW_STREAM,		/* one-way stream its reader could not keep up with: leaves the map */
 	SA_COUNTER_MAX,
 };
 
@@ -84,6 +85,7 @@ enum sa_reason {
 	SA_R_STREAM,		/* TCP for good: many small sends without a reply (a stream) */
 	SA_R_PEER_UNMAPPING,	/* TCP for good: the peer is leaving the map (stream) */
 	SA_R_UNMAPPED,		/* OFF: taken out of the map once drained (plain TCP) */
+	SA_R_SLOW_STREAM,	/* TCP for good: a one-way stream its reader cannot keep up with */
 	SA_REASON_MAX,
 };
 

@@ -58,6 +58,8 @@ static void print_totals(const struct sa_counters *c, int active)
 	print_text("transitions:\n");
 	for (int i = SA_T_NEW_REDIRECT; i <= SA_UNMAPPED_CONNS; i++)
 		print_counter(sa_counter_names[i], c->v[i]);
+	/* appended after rx_read_bytes in the enum (pinned counter layout) */
+	print_counter(sa_counter_names[SA_T_SLOW_STREAM], c->v[SA_T_SLOW_STREAM]);
 	print_counter(sa_counter_names[SA_RX_READ_BYTES], c->v[SA_RX_READ_BYTES]);
 }
 

@@ -31,6 +31,7 @@ const char *const sa_reason_names[SA_REASON_MAX] = {
 	[SA_R_DRAINING] = "draining",
 	[SA_R_STREAM] = "stream",
 	[SA_R_PEER_UNMAPPING] = "peer_unmapping",
+	[SA_R_SLOW_STREAM] = "slow_stream",
 	[SA_R_UNMAPPED] = "unmapped",
 };
 

@@ -30,6 +30,7 @@ const char *const sa_counter_names[SA_COUNTER_MAX] = {
 	[SA_T_DRAIN_TCP] = "t_drain_tcp",
 	[SA_T_REDIRECT_TCP_STREAM] = "t_redirect_tcp_stream",
 	[SA_UNMAPPED_CONNS] = "unmapped_connections",
+	[SA_T_SLOW_STREAM] = "t_slow_stream",
 	[SA_RX_READ_BYTES] = "rx_read_bytes",
 };
 

@@ -1,5 +1,6 @@
 # iperf3 (server on [::], client to 127.0.0.1) in the netns+cgroup: works and
-# its data is redirected.
+# its data is redirected (the first 64 KiB at least: the slow-reader bound of a
+# fresh reader is 256 KiB).
 . "$SA_LIB"
 need_cmd iperf3
 
@@ -25,6 +26,9 @@ r1=$(stats_get redirected_bytes)
 info "iperf3 sent $sent received $recv; redirected_bytes $r0 -> $r1"
 assert_ge "$sent" 1 "iperf3 bytes sent"
 assert_ge "$recv" 1 "iperf3 bytes received"
-# the data connection is established before the test starts: essentially all
-# of it must be redirected (half is a generous bound, no timing involved)
-assert_ge $((r1 - r0)) $((sent / 2)) "redirected_bytes delta vs iperf3 bytes"
+# The v4-mapped server side must match the v4 client's key: bytes are
+# redirected. How many depends on the reader keeping up: a one-way stream that
+# outruns its reader leaves the map (t_slow_stream, docs/design.md "Streams").
+info "t_redirect_tcp_slow_reader $(stats_get t_redirect_tcp_slow_reader), t_slow_stream $(stats_get t_slow_stream)," \
+	"unmapped_connections $(stats_get unmapped_connections)"
+assert_ge $((r1 - r0)) $((64 << 10)) "redirected_bytes delta"

@@ -7,7 +7,8 @@
 # the server has read the redirected bytes, both sockets leave the map
 # (unmapped_connections; conns: off/unmapped, in_map false) and the rest runs
 # on plain TCP. Every byte is verified. A request/response connection on the
-# same attachment is never unmapped.
+# same attachment is never unmapped. A large-write stream that outruns its
+# reader leaves the map the same way (reason slow_stream).
 . "$SA_LIB"
 . "$SA_ROOT/tests/netns/integrity_lib.sh"
 BYTES=$((16 << 20))
@@ -32,6 +33,20 @@ assert_lt $((r1 - r0)) $((1 << 20)) "bytes redirected (the stream should have le
 assert_eq "$(jq -r '.tx.mode + "/" + .tx.reason' <<<"$cli")" off/unmapped "client socket at 1 s"
 assert_eq "$(jq "[.[] | select(.local_port == $PORT or .remote_port == $PORT) | .in_map] | any" <<<"$snap")" false \
 	"a socket of the stream still in the map at 1 s"
+
+# a one-way stream of large writes that outruns its reader (64 MiB in 256 KiB
+# writes, read at 64 MB/s): past the slow-reader bound it goes TCP, never lets
+# the reader catch up, and leaves the map 64 sends later (slow_stream).
+t0=$(stats_get t_slow_stream)
+u1=$(stats_get unmapped_connections)
+LBYTES=$((64 << 20))
+pair_start "$SA_CG" "$SA_CG" "--read-rate 64M" --bytes "$LBYTES" --direction c2s --sizes 256K
+pair_finish "$LBYTES"
+info "large writes, slow reader: t_slow_stream +$(( $(stats_get t_slow_stream) - t0 ))," \
+	"unmapped +$(( $(stats_get unmapped_connections) - u1 ))," \
+	"slow_reader switches $(stats_get t_redirect_tcp_slow_reader), returns $(stats_get t_tcp_redirect)"
+assert_ge $(( $(stats_get t_slow_stream) - t0 )) 1 "t_slow_stream"
+assert_ge $(( $(stats_get unmapped_connections) - u1 )) 1 "unmapped_connections (slow stream)"
 
 # request/response: never a stream
 u1=$(stats_get unmapped_connections)
