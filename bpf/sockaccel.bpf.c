@@ -265,7 +265,8 @@ static __always_inline int sa_slow_stream(const struct sa_config *cfg, struct sa
 {
 	struct sa_rx_progress *own;
 
-	if (!cfg || (cfg->flags & SA_CFG_REDIRECT_STREAMS) || st->burst_msgs < SA_STREAM_MSGS)
+	if (!cfg || (cfg->flags & SA_CFG_REDIRECT_STREAMS) ||
+	    st->slow_msgs < SA_STREAM_MSGS || st->burst_msgs < SA_STREAM_MSGS)
 		return 0;
 	own = bpf_map_lookup_elem(&rx_progress, &st->key);
 	if (own)
@@ -329,6 +330,7 @@ int sa_sk_msg(struct sk_msg_md *msg)
 		if (st->reason == SA_R_SLOW_READER) {
 			st->burst_msgs++;
 			st->burst_bytes += len;
+			st->slow_msgs++;
 			counted = 1;
 			if (sa_slow_stream(cfg, st))
 				return sa_pass(st, len, !rx);
@@ -358,10 +360,7 @@ int sa_sk_msg(struct sk_msg_md *msg)
 	if (unread + len > rx->limit) {
 		if (st->mode != SA_MODE_TCP) {
 			sa_set_mode(st, SA_MODE_TCP, SA_R_SLOW_READER);
-			/* From here burst_msgs counts the sends without a read
-			 * since this switch: sa_slow_stream() */
-			st->burst_msgs = 0;
-			st->burst_bytes = 0;
+			st->slow_msgs = 0;	/* sa_slow_stream() counts from here */
 		}
 		return sa_pass(st, len, 0);
 	}
@@ -402,11 +401,15 @@ int BPF_PROG(sa_rx_track, struct sock *sk, int ret, int flags)
 	if (ret <= 0 || (flags & SA_MSG_PEEK))
 		return 0;
 	st = bpf_sk_storage_get(&sock_state, sk, 0, 0);
-	if (!st || !(st->flags & SA_F_INSERTED))
+	if (!st || (st->flags & (SA_F_INSERTED | SA_F_RX_GONE)) != SA_F_INSERTED)
 		return 0;
 	rx = bpf_map_lookup_elem(&rx_progress, &st->key);
-	if (!rx)
+	if (!rx) {
+		/* Its connection left the map (sa_try_unmap ran on the peer):
+		 * plain TCP from now on, so skip the lookup on later reads. */
+		st->flags |= SA_F_RX_GONE;
 		return 0;
+	}
 	__sync_fetch_and_add(&rx->read_bytes, (__u64)ret);
 	/* It reads: whatever it sends is not a one-way stream. */
 	st->burst_msgs = 0;

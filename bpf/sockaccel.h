@@ -92,6 +92,7 @@ enum sa_reason {
 #define SA_F_INSERTED		(1u << 0)	/* in sock_map */
 #define SA_F_EXCLUDED_COMM	(1u << 1)	/* created by an excluded process */
 #define SA_F_COMM_SET		(1u << 2)	/* comm[] is the creating process */
+#define SA_F_RX_GONE		(1u << 3)	/* its rx_progress entry is gone (unmapped) */
 
 #define SA_COMM_LEN 16
 
@@ -110,7 +111,7 @@ struct sa_sock_state {
 	__u32 flags;			/* SA_F_* */
 	__u64 burst_bytes;		/* sent since this socket last read anything */
 	__u32 burst_msgs;
-	__u32 pad2;
+	__u32 slow_msgs;		/* sends since the last switch to TCP (slow_reader) */
 	__u8 mode;			/* enum sa_mode */
 	__u8 reason;			/* enum sa_reason */
 	__u8 pad[6];
