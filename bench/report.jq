@@ -84,7 +84,8 @@ def report:
 	"## Throughput: iperf3, one stream, Gbit/s",
 	"",
 	"Client on CPU 0, server on CPU 1. AF_UNIX: `sa-pingpong ustream` (same write and read size; no Nagle).",
-	"CPU: sender/receiver, % of one CPU, as iperf3 reports it.",
+	"CPU: sender/receiver, % of one CPU, as iperf3 reports it. redirected: share of the bytes the sk_msg",
+	"program saw; a stream that left the map (docs/design.md, \"Streams\") is plain TCP after that and unseen.",
 	"",
 	table(["write size", "Nagle", "plain", "accelerated", "AF_UNIX", "accel/plain", "accel/AF_UNIX",
 		"CPU plain", "CPU accel", "redirected"];
@@ -209,7 +210,9 @@ def report:
 	"## Acceleration check",
 	"",
 	"Share of the bytes seen by the sk_msg program that were redirected, lowest over the accelerated runs",
-	"(plain runs are in a cgroup without the programs: nothing to see):",
+	"(plain runs are in a cgroup without the programs: nothing to see). A connection that left the map",
+	"(stream detection, `unmapped_connections`) runs plain TCP afterwards, unseen by sk_msg: its share",
+	"covers only the bytes sent before it left.",
 	"",
 	([$s[] | select(.mode == "accel") | {bench, v: .stats.redirect_pct.min}] | group_by(.bench)
 	 | map("- \(.[0].bench): " + (if all(.v == null) then "no sk_msg traffic"

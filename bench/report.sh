@@ -49,7 +49,9 @@ jqr -r "$LIB tput_dat" "$JSON" >"$tmp/tput.dat"
 jqr -r "$LIB rr_dat(\"cross\")" "$JSON" >"$tmp/rrx.dat"
 jqr -r "$LIB rr_dat(\"same\")" "$JSON" >"$tmp/rrs.dat"
 sub=$(jq -r '.meta | "\(.date), \(.host), kernel \(.kernel), \(.ncpu) CPUs\(if .quick then ", quick run" else "" end)"' "$JSON")
-if [ -s "$tmp/tput.dat" ] && [ -s "$tmp/rrx.dat" ] && [ -s "$tmp/rrs.dat" ]; then
+# a data line (not only a header) in each: a --only subset may lack some
+has_data() { grep -q '[0-9]' "$1"; }
+if has_data "$tmp/tput.dat" && has_data "$tmp/rrx.dat" && has_data "$tmp/rrs.dat"; then
 	gnuplot -e "tput='$tmp/tput.dat'; rrx='$tmp/rrx.dat'; rrs='$tmp/rrs.dat'; out='$OUT/${quick#-}${quick:+-}'; subtitle='$sub'" \
 		"$DIR/plot.gp" 2>"$tmp/gnuplot.err" || { cat "$tmp/gnuplot.err" >&2; exit 1; }
 	grep -v '^$' "$tmp/gnuplot.err" >&2 || true
