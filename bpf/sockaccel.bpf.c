@@ -266,7 +266,7 @@ static __always_inline int sa_slow_stream(const struct sa_config *cfg, struct sa
 	struct sa_rx_progress *own;
 
 	if (!cfg || (cfg->flags & SA_CFG_REDIRECT_STREAMS) ||
-	    st->slow_msgs < SA_STREAM_MSGS || st->burst_msgs < SA_STREAM_MSGS)
+	    st->slow_msgs < SA_SLOW_STREAM_MSGS || st->burst_msgs < SA_STREAM_MSGS)
 		return 0;
 	own = bpf_map_lookup_elem(&rx_progress, &st->key);
 	if (own)

@@ -132,11 +132,15 @@ struct sa_rx_progress {
 
 /* Stream detection: this many sends in a row without a read, averaging
  * less than SA_STREAM_AVG_BYTES, make a direction a stream (docs/design.md). */
+#define SA_STREAM_MSGS		64
+#define SA_STREAM_AVG_BYTES	32768
+/* A direction on TCP for a slow reader that sends this many more messages
+ * without the reader catching up is a stream too (slow_stream). */
+#define SA_SLOW_STREAM_MSGS	64
+
 /* Unread redirected bytes a reader may hold: at most this many times its
  * sk_rcvbuf (tcp_add_backlog drops segments above ~2 x; bpf/lib/state.h). */
 #define SA_BACKLOG_SAFE_RCVBUFS	2
-#define SA_STREAM_MSGS		64
-#define SA_STREAM_AVG_BYTES	32768
 
 /* One record of the conns iterator: a socket's state plus live fields. */
 struct sa_conn_record {
