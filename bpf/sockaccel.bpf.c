@@ -146,7 +146,7 @@ static __always_inline void sa_insert(struct bpf_sock_ops *skops)
 	 * callbacks come with ACKs, i.e. only while this socket sends over TCP:
 	 * that is when a stream connection can leave the map (sa_try_unmap). */
 	cfg = sa_config_get();
-	if (cfg && !(cfg->flags & SA_CFG_REDIRECT_STREAMS))
+	if (sa_stream_detection(cfg))
 		bpf_sock_ops_cb_flags_set(skops, skops->bpf_sock_ops_cb_flags | BPF_SOCK_OPS_RTT_CB_FLAG);
 }
 
@@ -174,8 +174,7 @@ static __always_inline void sa_try_unmap(struct bpf_sock_ops *skops)
 	if (!sk)
 		return;
 	st = bpf_sk_storage_get(&sock_state, sk, 0, 0);
-	if (!st || !(st->flags & SA_F_INSERTED) ||
-	    (st->reason != SA_R_STREAM && st->reason != SA_R_SLOW_STREAM))
+	if (!st || !(st->flags & SA_F_INSERTED) || !sa_reason_leaves_map(st->reason))
 		return;
 	sa_key_reverse(&peer, &st->key);
 	own = bpf_map_lookup_elem(&rx_progress, &st->key);
@@ -253,6 +252,18 @@ static __always_inline int sa_no_peer(struct sa_sock_state *st, __u64 len)
 	return sa_pass(st, len, 1);
 }
 
+/* This direction is a stream (reason): TCP for good, and its own rx_progress
+ * entry is flagged so peers stop redirecting to it; sa_try_unmap then takes
+ * the connection out of the map once drained. */
+static __always_inline void sa_leave_map(struct sa_sock_state *st, __u8 reason)
+{
+	struct sa_rx_progress *own = bpf_map_lookup_elem(&rx_progress, &st->key);
+
+	if (own)
+		own->flags |= SA_RX_UNMAPPING;
+	sa_set_mode(st, SA_MODE_TCP, reason);
+}
+
 /* Stream detection (unless --redirect-streams): this direction outran its
  * reader (slow-reader bound) and has sent SA_STREAM_MSGS more messages since,
  * without the reader ever catching up and without reading anything itself
@@ -263,15 +274,10 @@ static __always_inline int sa_no_peer(struct sa_sock_state *st, __u64 len)
  * return to redirect needs. Peers stop redirecting to us first. */
 static __always_inline int sa_slow_stream(const struct sa_config *cfg, struct sa_sock_state *st)
 {
-	struct sa_rx_progress *own;
-
-	if (!cfg || (cfg->flags & SA_CFG_REDIRECT_STREAMS) ||
+	if (!sa_stream_detection(cfg) ||
 	    st->slow_msgs < SA_SLOW_STREAM_MSGS || st->burst_msgs < SA_STREAM_MSGS)
 		return 0;
-	own = bpf_map_lookup_elem(&rx_progress, &st->key);
-	if (own)
-		own->flags |= SA_RX_UNMAPPING;
-	sa_set_mode(st, SA_MODE_TCP, SA_R_SLOW_STREAM);
+	sa_leave_map(st, SA_R_SLOW_STREAM);
 	count(SA_T_SLOW_STREAM, 1);
 	return 1;
 }
@@ -369,13 +375,9 @@ int sa_sk_msg(struct sk_msg_md *msg)
 	 * without replies goes to TCP (Nagle, autocork beat one redirect per
 	 * send), and the connection then leaves the map (sa_try_unmap); peers
 	 * stop redirecting to us first. */
-	if (cfg && !(cfg->flags & SA_CFG_REDIRECT_STREAMS) && st->burst_msgs >= SA_STREAM_MSGS &&
+	if (sa_stream_detection(cfg) && st->burst_msgs >= SA_STREAM_MSGS &&
 	    st->burst_bytes < (__u64)st->burst_msgs * SA_STREAM_AVG_BYTES) {
-		struct sa_rx_progress *own = bpf_map_lookup_elem(&rx_progress, &st->key);
-
-		if (own)
-			own->flags |= SA_RX_UNMAPPING;
-		sa_set_mode(st, SA_MODE_TCP, SA_R_STREAM);
+		sa_leave_map(st, SA_R_STREAM);
 		return sa_pass(st, len, 0);
 	}
 

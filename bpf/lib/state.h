@@ -47,6 +47,18 @@ static __always_inline __u64 sa_rx_limit(struct sock *sk)
 	return bound < rcvbuf * SA_BACKLOG_SAFE_RCVBUFS ? bound : rcvbuf * SA_BACKLOG_SAFE_RCVBUFS;
 }
 
+/* Stream detection is on unless the loader ran with --redirect-streams. */
+static __always_inline int sa_stream_detection(const struct sa_config *cfg)
+{
+	return cfg && !(cfg->flags & SA_CFG_REDIRECT_STREAMS);
+}
+
+/* The reasons that take a connection out of the map (sa_try_unmap). */
+static __always_inline int sa_reason_leaves_map(__u8 reason)
+{
+	return reason == SA_R_STREAM || reason == SA_R_SLOW_STREAM;
+}
+
 /* Counter of the transition from the state's current mode to (mode, reason). */
 static __always_inline int sa_transition_counter(__u8 from, __u8 to, __u8 reason)
 {
