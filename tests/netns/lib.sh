@@ -172,6 +172,10 @@ stats_get() {
 # property of a multi-MiB burst; integrity across that switch is.
 SA_MIN_REDIRECT=1
 
+# Loader policy for tests whose subject is a deep queue of unread redirected
+# data (lifecycle, splice): every direction redirected, up to 32 MiB unread.
+SA_DEEP_QUEUE=(--redirect-streams --max-unread 33554432)
+
 # load CGROUP... : attach with the test's pin dir, fail the test on error.
 # Checking the tests themselves: SA_SABOTAGE=no-attach makes load() attach a
 # decoy cgroup instead of CGROUP... (programs loaded, the test's cgroups not

@@ -28,7 +28,7 @@ finish() { held_finish "$BYTES"; }
 conn_tx() { $SA_CTL -j conns | jq -r "[.[] | select(.remote_port == $1) | .tx.$2] | first"; }
 
 # ---- restart
-load --redirect-streams --max-unread 33554432 "$SA_CG"
+load "${SA_DEEP_QUEUE[@]}" "$SA_CG"
 start
 r0=$(stats_get redirected_bytes)
 added0=$(stats_get sockets_added)
@@ -45,7 +45,7 @@ assert_ge "$(stats_get sockets_added)" "$added0" "sockets_added continues"
 # ---- --foreground loader: SIGTERM detaches gracefully (waits for the reader)
 $SA_CTL teardown >/dev/null || fail "teardown"
 fg_start() {
-	bg_in - "$SA_CG" $SA_LOADER --foreground --redirect-streams --max-unread 33554432 "$SA_CG" >"$SA_TMP/fg.log" 2>&1
+	bg_in - "$SA_CG" $SA_LOADER --foreground "${SA_DEEP_QUEUE[@]}" "$SA_CG" >"$SA_TMP/fg.log" 2>&1
 	fgpid=$BG_PID
 	for ((i = 0; i < 50; i++)); do grep -q "running in the foreground" "$SA_TMP/fg.log" && return; sleep 0.1; done
 	fail "the --foreground loader did not start: $(cat "$SA_TMP/fg.log")"
@@ -80,7 +80,7 @@ $SA_CTL teardown || fail "teardown after SIGKILL"
 assert_eq "$(cg_links "$SA_CG")" 0 "links left on the cgroup after teardown"
 
 # ---- upgrade
-load --redirect-streams --max-unread 33554432 "$SA_CG"
+load "${SA_DEEP_QUEUE[@]}" "$SA_CG"
 ids0=$($SA_CTL -j status | jq -c .programs)
 link0=$($SA_CTL -j status | jq '.cgroups[0].link_id')
 start
@@ -103,7 +103,7 @@ $SA_CTL teardown >/dev/null || fail "teardown after upgrade"
 
 # ---- map full (longer streams: all three must still be open at the snapshot)
 BYTES=$((16 << 20))
-$SA_LOADER --map-size 4 --redirect-streams --max-unread 33554432 "$SA_CG" >/dev/null || fail "loader --map-size 4"
+$SA_LOADER --map-size 4 "${SA_DEEP_QUEUE[@]}" "$SA_CG" >/dev/null || fail "loader --map-size 4"
 full0=$(stats_get insert_failed_full)
 declare -a P S C H
 for k in 0 1 2; do

@@ -34,7 +34,7 @@ splice_run() {	# PORT [CLIENT ARGS] -> exit status of sa-splice; output in $SA_T
 # 1. accelerated, every byte redirected (--redirect-streams): the kernel's behaviour.
 #    (Under the default policy the sender's later bytes turn into a TCP stream,
 #    which splice reads first: out of order. docs/limitations.md)
-load --redirect-streams --max-unread 33554432 "$SA_CG"
+load "${SA_DEEP_QUEUE[@]}" "$SA_CG"
 r0=$(stats_get redirected_bytes)
 # The sender stays connected (no FIN) for 4 s after its last byte.
 bg_in "$SA_NS" "$SA_CG" "$SA_BUILD/sa-splice" -l 127.0.0.1 -p 5001 --bytes "$BYTES" \
