@@ -23,6 +23,12 @@ BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -I$(OUTPUT) -Ibpf
 ifeq ($(SA_NO_STICKY),1)
 BPF_CFLAGS += -DSA_NO_STICKY
 endif
+# Floor build: `make SA_BARE=1 OUTPUT=build-bare` keeps only what every sockmap
+# design does (insert at ESTABLISHED, redirect on send): no per-socket state,
+# no read tracking, no process names. For benchmarks (docs/benchmarks.md).
+ifeq ($(SA_BARE),1)
+BPF_CFLAGS += -DSA_BARE
+endif
 
 BPF_SRCS := $(wildcard bpf/*.bpf.c)
 BPF_OBJS := $(patsubst bpf/%.bpf.c,$(OUTPUT)/%.bpf.o,$(BPF_SRCS))
@@ -122,11 +128,12 @@ uninstall:
 
 clean:
 	$(call msg,CLEAN)
-	$(Q)rm -rf $(OUTPUT) build-naive
+	$(Q)rm -rf $(OUTPUT) build-naive build-bare
 
 .DELETE_ON_ERROR:
 .SECONDARY:
 
-# Benchmarks (report, never fail on a number); QUICK=1: under 2 minutes.
+# Benchmarks (report, never fail on a number); QUICK=1: under 2 minutes;
+# REPS=N: repetitions of every measurement (default 3).
 bench: all
-	./bench/run.sh $(if $(QUICK),--quick)
+	./bench/run.sh $(if $(QUICK),--quick) $(if $(REPS),--reps $(REPS))

@@ -9,6 +9,7 @@
  *                  chooses redirect into the peer's receive queue or TCP.
  *  sa_rx_track:    counts what accelerated sockets read (the slow-reader
  *                  bound and the proof that lets a direction come back).
+ *  sa_sock_destroy: frees a destroyed socket's read accounting.
  *  sa_conns_iter:  dumps every socket's state for `sockaccelctl conns`.
  */
 #include "lib/common.h"
@@ -35,6 +36,9 @@ int sa_sock_create(struct bpf_sock *sk)
 {
 	struct sa_sock_state *st;
 
+#ifdef SA_BARE
+	return 1;
+#endif
 	if (sk->protocol != SA_IPPROTO_TCP)
 		return 1;
 	st = bpf_sk_storage_get(&sock_state, sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
@@ -92,6 +96,12 @@ static __always_inline void sa_insert(struct bpf_sock_ops *skops)
 	if (c.family != AF_INET && c.family != AF_INET6)
 		return;
 	sa_key_build(&key, &c, bpf_get_netns_cookie(skops), 0);
+#ifdef SA_BARE
+	/* Floor build (make SA_BARE=1): insertion and nothing else. */
+	if (!bpf_sock_hash_update(skops, &sock_map, &key, BPF_NOEXIST))
+		count(SA_SOCKETS_ADDED, 1);
+	return;
+#endif
 	st = bpf_sk_storage_get(&sock_state, sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
 	if (!st) {
 		count(SA_INSERT_FAILED_OTHER, 1);
@@ -112,6 +122,7 @@ static __always_inline void sa_insert(struct bpf_sock_ops *skops)
 	if (skops->bytes_received)
 		return sa_off(st, SA_R_RX_DATA, SA_SKIPPED_RX_DATA);
 
+	rx.cookie = st->cookie;
 	tp = bpf_skc_to_tcp_sock(sk);
 	if (tp) {
 		rx.limit = sa_rx_limit(&tp->inet_conn.icsk_inet.sk);
@@ -297,6 +308,12 @@ int sa_sk_msg(struct sk_msg_md *msg)
 
 	SA_CONN_FROM_CTX(&c, msg);
 	sa_key_build(&peer, &c, bpf_get_netns_cookie(msg), 1);
+#ifdef SA_BARE
+	/* Floor build: the redirect and nothing else, no per-socket state. */
+	if (bpf_msg_redirect_hash(msg, &sock_map, &peer, BPF_F_INGRESS) == SK_PASS)
+		return sa_redirected(NULL, NULL, len);
+	return sa_pass(NULL, len, 1);
+#endif
 	st = sk ? bpf_sk_storage_get(&sock_state, sk, 0, 0) : NULL;
 
 #ifdef SA_NO_STICKY
@@ -400,6 +417,9 @@ int BPF_PROG(sa_rx_track, struct sock *sk, int ret, int flags)
 	struct sa_rx_progress *rx;
 	struct sa_sock_state *st;
 
+#ifdef SA_BARE
+	return 0;
+#endif
 	if (ret <= 0 || (flags & SA_MSG_PEEK))
 		return 0;
 	st = bpf_sk_storage_get(&sock_state, sk, 0, 0);
@@ -418,6 +438,29 @@ int BPF_PROG(sa_rx_track, struct sock *sk, int ret, int flags)
 	st->burst_bytes = 0;
 	rx->limit = sa_rx_limit(sk);	/* SO_RCVBUF may have changed */
 	count(SA_RX_READ_BYTES, ret);
+	return 0;
+}
+
+/* A destroyed socket (closed by its owner, or never accepted) cannot read
+ * any more: its read accounting goes, so rx_progress holds live sockets only
+ * (see the map). Only the entry's own socket frees it: after this socket
+ * left the hash tables, a new connection with the same 4-tuple may already
+ * have its own entry under the same key. */
+SEC("tp_btf/tcp_destroy_sock")
+int BPF_PROG(sa_sock_destroy, struct sock *sk)
+{
+	struct sa_rx_progress *rx;
+	struct sa_sock_state *st;
+
+#ifdef SA_BARE
+	return 0;
+#endif
+	st = bpf_sk_storage_get(&sock_state, sk, 0, 0);
+	if (!st || !(st->flags & SA_F_INSERTED))
+		return 0;
+	rx = bpf_map_lookup_elem(&rx_progress, &st->key);
+	if (rx && rx->cookie == st->cookie && !bpf_map_delete_elem(&rx_progress, &st->key))
+		count(SA_RX_RELEASED, 1);
 	return 0;
 }
 

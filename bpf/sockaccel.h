@@ -50,6 +50,7 @@ enum sa_counter {
 	SA_UNMAPPED_CONNS,		/* stream connections taken out of the map (plain TCP) */
 	SA_RX_READ_BYTES,		/* bytes read by accelerated sockets (tracked reads) */
 	SA_T_SLOW_STREAM,		/* one-way stream its reader could not keep up with: leaves the map */
+	SA_RX_RELEASED,			/* read accounting entries freed when their socket was destroyed */
 	SA_COUNTER_MAX,
 };
 
@@ -126,6 +127,7 @@ struct sa_rx_progress {
 	__u64 redir_end;	/* stream position just past the last byte redirected to it */
 	__u64 cgroup_id;	/* the reading socket's cgroup */
 	__u64 flags;		/* SA_RX_* */
+	__u64 cookie;		/* the reading socket's cookie: only it may free the entry */
 };
 
 #define SA_RX_UNMAPPING	(1u << 0)	/* leaving the map: peers must send by TCP */

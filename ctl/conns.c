@@ -37,10 +37,14 @@ static void print_record(const struct sa_conn_record *r, const struct sa_conn_re
 		snprintf(comm, sizeof(comm), "?");
 	sa_endpoint_str(st->key.local_ip, st->key.local_port, local, sizeof(local));
 	sa_endpoint_str(st->key.remote_ip, st->key.remote_port, remote, sizeof(remote));
-	/* Bytes the peer sent that this socket has not read (tracked reads). */
-	if (peer && r->has_rx) {
-		uint64_t psent = peer->st.tx_redir_bytes + peer->st.tx_tcp_bytes;
+	/* Bytes the peer sent that this socket has not read (tracked reads);
+	 * once the peer socket is gone (its state with it), at least what was
+	 * redirected and not read. */
+	if (r->has_rx) {
+		uint64_t psent = peer ? peer->st.tx_redir_bytes + peer->st.tx_tcp_bytes : 0;
 
+		if (psent < r->rx_redir_end)
+			psent = r->rx_redir_end;
 		unread = psent > r->rx_read_bytes ? psent - r->rx_read_bytes : 0;
 	}
 

@@ -61,6 +61,7 @@ static void print_totals(const struct sa_counters *c, int active)
 	/* appended after rx_read_bytes in the enum (pinned counter layout) */
 	print_counter(sa_counter_names[SA_T_SLOW_STREAM], c->v[SA_T_SLOW_STREAM]);
 	print_counter(sa_counter_names[SA_RX_READ_BYTES], c->v[SA_RX_READ_BYTES]);
+	print_counter(sa_counter_names[SA_RX_RELEASED], c->v[SA_RX_RELEASED]);
 }
 
 static void print_rates(const struct sa_counters *now, const struct sa_counters *prev,

@@ -78,12 +78,15 @@ int sa_check_kernel_features(char *err, size_t errlen)
 			 libbpf_probe_bpf_map_type(BPF_MAP_TYPE_SK_STORAGE, NULL) != 1))
 		missing = "BPF_MAP_TYPE_SK_STORAGE (Linux 5.2+)";
 	/* The read accounting attaches to the sock_recv_length tracepoint
-	 * (Linux 6.3+) through BTF. */
+	 * (Linux 6.3+) through BTF, and is freed at tcp_destroy_sock. */
 	if (!missing) {
 		vmlinux = btf__load_vmlinux_btf();
 		if (forced_missing("sock_recv_length") || !vmlinux ||
 		    btf__find_by_name_kind(vmlinux, "btf_trace_sock_recv_length", BTF_KIND_TYPEDEF) < 0)
 			missing = "the sock_recv_length tracepoint with BTF (Linux 6.3+, CONFIG_DEBUG_INFO_BTF)";
+		else if (forced_missing("tcp_destroy_sock") ||
+			 btf__find_by_name_kind(vmlinux, "btf_trace_tcp_destroy_sock", BTF_KIND_TYPEDEF) < 0)
+			missing = "the tcp_destroy_sock tracepoint with BTF (CONFIG_DEBUG_INFO_BTF)";
 		btf__free(vmlinux);
 	}
 	for (size_t i = 0; !missing && i < sizeof(helpers) / sizeof(helpers[0]); i++)

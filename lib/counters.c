@@ -32,6 +32,7 @@ const char *const sa_counter_names[SA_COUNTER_MAX] = {
 	[SA_UNMAPPED_CONNS] = "unmapped_connections",
 	[SA_T_SLOW_STREAM] = "t_slow_stream",
 	[SA_RX_READ_BYTES] = "rx_read_bytes",
+	[SA_RX_RELEASED] = "rx_released",
 };
 
 int sa_counters_read(int map_fd, struct sa_counters *out)

@@ -14,6 +14,7 @@
  *   drain         HASH cgroup id -> 1: cgroups a graceful detach is draining
  *   prog_sock_create  the cgroup/sock_create program
  *   link_rx_track the tp_btf/sock_recv_length link (read accounting)
+ *   link_sock_destroy the tp_btf/tcp_destroy_sock link (frees read accounting)
  *   iter_conns    the sock_state iterator link (read by `sockaccelctl conns`)
  *   link_cg_<ID>  the sockops bpf_link of an attached cgroup (ID = cgroup id)
  *   link_cs_<ID>  its sock_create bpf_link
@@ -41,6 +42,7 @@
 #define SA_PIN_DRAIN "drain"
 #define SA_PIN_PROG_SOCK_CREATE "prog_sock_create"
 #define SA_PIN_LINK_RX_TRACK "link_rx_track"
+#define SA_PIN_LINK_SOCK_DESTROY "link_sock_destroy"
 #define SA_PIN_ITER_CONNS "iter_conns"
 #define SA_PIN_LINK_PREFIX "link_cg_"
 #define SA_PIN_LINK_CS_PREFIX "link_cs_"

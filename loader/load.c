@@ -79,7 +79,9 @@ int sa_load_and_pin(const struct sa_pins *p, uint32_t map_size, char *err, size_
 		snprintf(err, errlen, "open BPF object: %s", strerror(errno));
 		return r;
 	}
-	if (map_size && (r = bpf_map__set_max_entries(skel->maps.sock_map, map_size)))
+	/* rx_progress: twice the room (bpf/lib/maps.h). */
+	if (map_size && ((r = bpf_map__set_max_entries(skel->maps.sock_map, map_size)) ||
+			 (r = bpf_map__set_max_entries(skel->maps.rx_progress, 2 * map_size))))
 		STEP_FAIL(r, "set sock_map size");
 	r = sockaccel_bpf__load(skel);
 	if (r)
@@ -102,6 +104,9 @@ int sa_load_and_pin(const struct sa_pins *p, uint32_t map_size, char *err, size_
 	r = pin_link(p, bpf_program__attach(skel->progs.sa_rx_track), SA_PIN_LINK_RX_TRACK);
 	if (r)
 		STEP_FAIL(r, "attach tp_btf/sock_recv_length (kernel lacks the sock_recv_length tracepoint?)");
+	r = pin_link(p, bpf_program__attach(skel->progs.sa_sock_destroy), SA_PIN_LINK_SOCK_DESTROY);
+	if (r)
+		STEP_FAIL(r, "attach tp_btf/tcp_destroy_sock (kernel lacks the tcp_destroy_sock tracepoint?)");
 	if ((r = attach_conns_iter(p, skel)))
 		STEP_FAIL(r, "attach the sock_state iterator");
 
@@ -192,8 +197,10 @@ int sa_upgrade(const struct sa_pins *p, char *err, size_t errlen)
 				STEP_FAIL(r, "reuse pinned map %s", maps[i].name);
 		}
 	}
-	/* The tracking program is not replaced (see load.h): do not load it. */
+	/* The tracking programs are not replaced (see load.h): do not load them.
+	 * (Every build with this map layout has both links.) */
 	bpf_program__set_autoload(skel->progs.sa_rx_track, false);
+	bpf_program__set_autoload(skel->progs.sa_sock_destroy, false);
 	r = sockaccel_bpf__load(skel);
 	if (r)
 		STEP_FAIL(r, "load the new programs against the pinned maps (map layout changed? "

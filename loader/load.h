@@ -20,8 +20,9 @@ int sa_load_and_pin(const struct sa_pins *p, uint32_t map_size, char *err, size_
  * updated in place (bpf_link_update), sk_msg is re-attached to sock_map (new
  * sockets get it; sockets already in the map keep the program they were
  * inserted with, which uses the same maps), the iterator is re-created. The
- * read-accounting link is kept: replacing a tracing link cannot be atomic,
- * and a gap or an overlap would miscount reads. Fails, changing nothing,
+ * read-accounting links (sock_recv_length, tcp_destroy_sock) are kept:
+ * replacing a tracing link cannot be atomic, and a gap or an overlap would
+ * miscount reads. Fails, changing nothing,
  * when the pinned maps do not match this build's layout.
  * Returns the number of cgroup links updated, or -errno with err set.
  */

@@ -42,13 +42,17 @@ struct {
 /* Read progress of every accelerated socket, keyed by its own view, i.e. the
  * key its peer's sk_msg already builds. A hash, not sk_storage: the sender
  * cannot reach the peer's sk_storage (sk_msg may look a socket up in
- * sock_map but has no bpf_sk_release() to drop the reference). Entries are
- * removed by a drain (sockaccelctl), not at close: LRU keeps entries of
- * closed sockets from filling it; an evicted live entry only makes its
- * senders fall back to TCP. */
+ * sock_map but has no bpf_sk_release() to drop the reference). An entry lives
+ * as long as its socket: not removed at TCP_CLOSE (a closed socket can still
+ * hold unread redirected data) but when the socket is destroyed
+ * (sa_sock_destroy), or when its connection leaves the map. So it holds live
+ * sockets only, twice the room of sock_map (sockets out of the map but not yet
+ * destroyed keep theirs): an insertion never has to evict (the LRU eviction
+ * walk was most of an insertion's cost) and never evicts a live socket's
+ * entry. LRU stays as the safety net if entries ever leaked. */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, SA_SOCK_MAP_ENTRIES);
+	__uint(max_entries, 2 * SA_SOCK_MAP_ENTRIES);
 	__type(key, struct sa_sock_key);
 	__type(value, struct sa_rx_progress);
 } rx_progress SEC(".maps");
