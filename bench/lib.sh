@@ -217,7 +217,10 @@ bench_setup() {
 	BPFFS=$TMPD/bpffs
 	mkdir "$BPFFS" && mount -t bpf -o mode=0700 bpf "$BPFFS" || { BPFFS=; die "cannot mount bpffs on $TMPD/bpffs"; }
 	PIN=$BPFFS/sockaccel-bench-$$
-	"$LOADER" --pin-dir "$PIN" "$CG_ACCEL" >"$TMPD/loader.log" 2>&1 ||
+	# BENCH_LOADER_ARGS: loader policy for the "accel" cgroup, e.g. "--ports 1"
+	# (attached, nothing accelerated: what the programs cost when they do nothing).
+	# shellcheck disable=SC2086
+	"$LOADER" --pin-dir "$PIN" ${BENCH_LOADER_ARGS:-} "$CG_ACCEL" >"$TMPD/loader.log" 2>&1 ||
 		{ cat "$TMPD/loader.log" >&2; die "sockaccel-loader failed"; }
 	log "$(tr '\n' ' ' <"$TMPD/loader.log")"
 
