@@ -1,6 +1,6 @@
 # Read accounting lives exactly as long as its socket (docs/design.md,
-# "Maps"): each accelerated socket's rx_progress entry is freed when the socket
-# is destroyed (sa_sock_destroy), and not before. Many short connections with
+# "Per-connection states"): each accelerated socket's rx_progress entry is
+# freed when the socket is destroyed (sa_sock_destroy), and not before. Many short connections with
 # one 64 B exchange each, while one accelerated connection holds 64 KiB of
 # redirected data its reader has not read (its writer has sent all and exited).
 # Expected: afterwards rx_progress holds the live reader's entry and nothing
