@@ -229,6 +229,15 @@ bench_setup() {
 	ip -n "$NS" link set lo up
 	# short connections: many ports, reuse TIME_WAIT ports (netns-local sysctls)
 	ip netns exec "$NS" sysctl -qw net.ipv4.ip_local_port_range="10000 65000" net.ipv4.tcp_tw_reuse=1
+	# BENCH_NETNS_SYSCTL: more per-netns settings for an experiment, e.g.
+	# "net.ipv4.tcp_rmem=4096 1048576 33554432" (one key=value per line).
+	if [ -n "${BENCH_NETNS_SYSCTL:-}" ]; then
+		while IFS= read -r kv; do
+			[ -n "$kv" ] || continue
+			ip netns exec "$NS" sysctl -qw "$kv" || die "sysctl $kv in the bench netns failed"
+			log "bench netns: $kv"
+		done <<<"$BENCH_NETNS_SYSCTL"
+	fi
 
 	# Something attached above our cgroups (e.g. to the root cgroup) would make
 	# "plain" not plain: check the effective programs.

@@ -10,6 +10,7 @@
 . "$SA_LIB"
 need_bin sa-integrity
 CONNS=${SA_RACE_CONNS:-10000}
+SA_RACE_MAX_RESETS=${SA_RACE_MAX_RESETS:-5}
 
 # No 4-tuple recycling: with tcp_tw_reuse (2 = loopback) connect() reuses
 # ports still in TIME_WAIT, and under this lossy qdisc a delayed segment of
@@ -52,9 +53,25 @@ n1=$(stats_get t_new_tcp)
 r1=$(stats_get t_tcp_redirect)
 x1=$(stats_get redirected_bytes)
 info "race path (t_new_tcp) +$((n1 - n0)), back to redirect (t_tcp_redirect) +$((r1 - r0)), redirected bytes +$((x1 - x0))"
-[ $crc = 0 ] || fail "client: a stream was not delivered intact (exit $crc)"
-[ $src = 0 ] || fail "server: a stream was not delivered intact (exit $src)"
-assert_eq "$(jq .conns_ok "$SA_TMP/client.json")" "$CONNS" "client connections verified"
-assert_eq "$(jq .conns_ok "$SA_TMP/server.json")" "$CONNS" "server connections verified"
+# A connection reset during its handshake is a TCP event, not a delivery
+# error: with packets of one handshake processed on both CPUs at once, the
+# kernel's lockless ehash lookup can miss both the request socket and the
+# child replacing it, and the listener answers with RST (tcp_send_reset:
+# state=TCP_LISTEN reason=TCP_FLAGS, traced 2026-11-22; docs/limitations.md).
+# Such a connection fails with ECONNRESET on both ends; every byte it did
+# deliver was verified in order. Those are counted apart and bounded; any
+# other error (wrong byte, misdelivery, duplicate, timeout) fails the test.
+errs() { jq -r '.errors[]? | .msg' "$1"; }
+bad=$( { errs "$SA_TMP/client.json"; errs "$SA_TMP/server.json"; } | grep -vc ECONNRESET)
+resets=$(errs "$SA_TMP/client.json" | grep -c ECONNRESET)
+info "connections reset by TCP: $resets (client side); other errors: $bad"
+[ "$(jq .timed_out "$SA_TMP/client.json")" = false ] || fail "client timed out"
+[ "$(jq .timed_out "$SA_TMP/server.json")" = false ] || fail "server timed out"
+[ "$(jq .errors_dropped "$SA_TMP/client.json")" = 0 ] && [ "$(jq .errors_dropped "$SA_TMP/server.json")" = 0 ] ||
+	fail "more errors than sa-integrity records"
+assert_eq "$bad" 0 "streams not delivered intact (errors other than a TCP reset)"
+assert_lt "$resets" $((SA_RACE_MAX_RESETS + 1)) "connections reset by TCP (at most $SA_RACE_MAX_RESETS)"
+assert_eq $(( $(jq .conns_ok "$SA_TMP/client.json") + resets )) "$CONNS" "client connections verified or reset"
+assert_ge "$(jq .conns_ok "$SA_TMP/server.json")" $((CONNS - resets)) "server connections verified"
 assert_ge $((n1 - n0)) 1 "t_new_tcp: the setup race never happened, the test proves nothing"
 assert_ge $((x1 - x0)) 1 "redirected bytes"
