@@ -7,10 +7,12 @@
  *                  view, unless policy or its history forbids it.
  *  sa_sk_msg:      runs on each sendmsg(); the per-direction state machine
  *                  chooses redirect into the peer's receive queue or TCP.
- *  sa_rx_track:    counts what accelerated sockets read (the slow-reader
- *                  bound and the proof that lets a direction come back).
+ *  sa_rx_track / sa_rx_fexit*: count what accelerated sockets read (the
+ *                  slow-reader bound and the proof that lets a direction
+ *                  come back); the loader attaches the best one the kernel
+ *                  has (lib/feature_table.c).
  *  sa_sock_destroy: frees a destroyed socket's read accounting.
- *  sa_conns_iter:  dumps every socket's state for `sockaccelctl conns`.
+ *  sa_conns_iter / sa_conns_tcp: dump every socket's state for `conns`.
  */
 #include "lib/common.h"
 #include <bpf/bpf_tracing.h>
@@ -392,7 +394,8 @@ int sa_sk_msg(struct sk_msg_md *msg)
 	 * without replies goes to TCP (Nagle, autocork beat one redirect per
 	 * send), and the connection then leaves the map (sa_try_unmap); peers
 	 * stop redirecting to us first. */
-	if (sa_stream_detection(cfg) && st->burst_msgs >= SA_STREAM_MSGS &&
+	if (sa_stream_detection(cfg) && !(cfg->flags & SA_CFG_RX_UNTRACKED) &&
+	    st->burst_msgs >= SA_STREAM_MSGS &&
 	    st->burst_bytes < (__u64)st->burst_msgs * SA_STREAM_AVG_BYTES) {
 		sa_leave_map(st, SA_R_STREAM);
 		return sa_pass(st, len, 0);
@@ -408,29 +411,26 @@ int sa_sk_msg(struct sk_msg_md *msg)
 
 /* ------------------------------------------------------- read accounting */
 
-/* Every recvmsg() (read, recv*, io_uring recv) ends here with the byte count;
- * splice and zero-copy receive do not, so they can only keep a direction on
- * TCP (their reads are never counted), never misorder it. */
-SEC("tp_btf/sock_recv_length")
-int BPF_PROG(sa_rx_track, struct sock *sk, int ret, int flags)
+/* Count a read of ret bytes by sk (flags: the recvmsg flags). Every
+ * recvmsg() (read, recv*, io_uring recv) reaches one of the hooks below with
+ * the byte count; splice and zero-copy receive do not, so they can only keep
+ * a direction on TCP (their reads are never counted), never misorder it. */
+static __always_inline void sa_rx_account(struct sock *sk, int ret, int flags)
 {
 	struct sa_rx_progress *rx;
 	struct sa_sock_state *st;
 
-#ifdef SA_BARE
-	return 0;
-#endif
 	if (ret <= 0 || (flags & SA_MSG_PEEK))
-		return 0;
+		return;
 	st = bpf_sk_storage_get(&sock_state, sk, 0, 0);
 	if (!st || (st->flags & (SA_F_INSERTED | SA_F_RX_GONE)) != SA_F_INSERTED)
-		return 0;
+		return;
 	rx = bpf_map_lookup_elem(&rx_progress, &st->key);
 	if (!rx) {
 		/* Its connection left the map (sa_try_unmap ran on the peer):
 		 * plain TCP from now on, so skip the lookup on later reads. */
 		st->flags |= SA_F_RX_GONE;
-		return 0;
+		return;
 	}
 	__sync_fetch_and_add(&rx->read_bytes, (__u64)ret);
 	/* It reads: whatever it sends is not a one-way stream. */
@@ -438,6 +438,37 @@ int BPF_PROG(sa_rx_track, struct sock *sk, int ret, int flags)
 	st->burst_bytes = 0;
 	rx->limit = sa_rx_limit(sk);	/* SO_RCVBUF may have changed */
 	count(SA_RX_READ_BYTES, ret);
+}
+
+/* Read accounting, first choice: the sock_recv_length tracepoint (Linux 6.3+),
+ * at the end of sock_recvmsg() for every socket family. */
+SEC("tp_btf/sock_recv_length")
+int BPF_PROG(sa_rx_track, struct sock *sk, int ret, int flags)
+{
+#ifndef SA_BARE
+	sa_rx_account(sk, ret, flags);
+#endif
+	return 0;
+}
+
+/* Second choice (Linux 5.5+ with tracing programs, e.g. Debian 12's 6.1):
+ * fexit on the inet recvmsg entry points that sock_recvmsg() calls for
+ * TCP over IPv4 and IPv6 (io_uring's recv goes through sock_recvmsg too). */
+SEC("fexit/inet_recvmsg")
+int BPF_PROG(sa_rx_fexit4, struct socket *sock, struct msghdr *msg, size_t size, int flags, int ret)
+{
+#ifndef SA_BARE
+	sa_rx_account(sock->sk, ret, flags);
+#endif
+	return 0;
+}
+
+SEC("fexit/inet6_recvmsg")
+int BPF_PROG(sa_rx_fexit6, struct socket *sock, struct msghdr *msg, size_t size, int flags, int ret)
+{
+#ifndef SA_BARE
+	sa_rx_account(sock->sk, ret, flags);
+#endif
 	return 0;
 }
 
@@ -466,18 +497,15 @@ int BPF_PROG(sa_sock_destroy, struct sock *sk)
 
 /* --------------------------------------------------------------- conns */
 
-SEC("iter/bpf_sk_storage_map")
-int sa_conns_iter(struct bpf_iter__bpf_sk_storage_map *ctx)
+/* One conns record: the socket's state plus its live fields. */
+static __always_inline void sa_conn_record_write(struct seq_file *seq, const struct sa_sock_state *st,
+						 __u32 tcp_state)
 {
-	struct sa_sock_state *st = ctx->value;
-	struct sock *sk = ctx->sk;
 	struct sa_conn_record r = {};
 	struct sa_rx_progress *rx;
 
-	if (!sk || !st)
-		return 0;
 	__builtin_memcpy(&r.st, st, sizeof(r.st));
-	r.tcp_state = sk->__sk_common.skc_state;
+	r.tcp_state = tcp_state;
 	rx = bpf_map_lookup_elem(&rx_progress, &st->key);
 	if (rx) {
 		r.has_rx = 1;
@@ -485,6 +513,40 @@ int sa_conns_iter(struct bpf_iter__bpf_sk_storage_map *ctx)
 		r.rx_limit = rx->limit;
 		r.rx_redir_end = rx->redir_end;
 	}
-	bpf_seq_write(ctx->meta->seq, &r, sizeof(r));
+	bpf_seq_write(seq, &r, sizeof(r));
+}
+
+/* First choice: every socket with sockaccel state, in every network
+ * namespace, in one pass (some kernels refuse map-element iterators). */
+SEC("iter/bpf_sk_storage_map")
+int sa_conns_iter(struct bpf_iter__bpf_sk_storage_map *ctx)
+{
+	struct sa_sock_state *st = ctx->value;
+	struct sock *sk = ctx->sk;
+
+	if (!sk || !st)
+		return 0;
+	sa_conn_record_write(ctx->meta->seq, st, sk->__sk_common.skc_state);
+	return 0;
+}
+
+/* Second choice: the TCP sockets of one network namespace, the one of the
+ * process that creates the iterator (lib/conns.c enters each in turn). */
+SEC("iter/tcp")
+int sa_conns_tcp(struct bpf_iter__tcp *ctx)
+{
+	struct sock_common *skc = ctx->sk_common;
+	struct sa_sock_state *st;
+	struct tcp_sock *tp;
+
+	if (!skc)
+		return 0;
+	tp = bpf_skc_to_tcp_sock(skc);	/* NULL for TIME_WAIT and request socks */
+	if (!tp)
+		return 0;
+	st = bpf_sk_storage_get(&sock_state, tp, 0, 0);
+	if (!st)
+		return 0;
+	sa_conn_record_write(ctx->meta->seq, st, skc->skc_state);
 	return 0;
 }

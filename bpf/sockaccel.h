@@ -160,6 +160,11 @@ struct sa_conn_record {
 #define SA_CFG_DRAIN_ALL	(1u << 2)	/* every connection: TCP (teardown) */
 /* (1u << 3) was the opt-in --stream-tcp flag; stream detection is now the default. */
 #define SA_CFG_REDIRECT_STREAMS	(1u << 4)	/* --redirect-streams: no stream detection */
+/* Set by the loader when this kernel gives no read accounting (feature
+ * "read accounting" off): reads are never seen, so "sends without a read"
+ * says nothing and the 64-send stream rule is off; the unread bound then
+ * caps what a direction may ever redirect (docs/kernels.md). */
+#define SA_CFG_RX_UNTRACKED	(1u << 5)
 struct sa_config {
 	__u32 flags;
 	__u32 pad;
@@ -179,6 +184,27 @@ struct sa_cgroup_info {
 	__u32 owner_pid;		/* --foreground loader that detaches it on exit; 0: none */
 	__u32 pad;
 	__u64 owner_start;		/* its start time (/proc/PID/stat field 22), against pid reuse */
+};
+
+/*
+ * Optional kernel features (lib/feature_table.c holds the table: implementations
+ * in order of preference, what is lost without them). The loader records
+ * what it chose in the "features" ARRAY (key: enum sa_feature), pinned last:
+ * its presence also marks a load as complete.
+ */
+enum sa_feature {
+	SA_FEAT_RX_TRACK,	/* read accounting */
+	SA_FEAT_SOCK_DESTROY,	/* free read accounting when a socket is destroyed */
+	SA_FEAT_CONNS,		/* listing every socket's state (conns) */
+	SA_FEAT_PROC_NAMES,	/* process names (--exclude-comm, conns comm) */
+	SA_FEAT_MAX,
+};
+#define SA_FEAT_MAX_IMPLS	4
+#define SA_IMPL_OFF		0xff	/* no implementation in use */
+struct sa_feature_state {
+	__u32 impl;			/* index into the feature's implementations, or SA_IMPL_OFF */
+	__s32 err[SA_FEAT_MAX_IMPLS];	/* probe result of each implementation: 0 or -errno */
+	__u32 forced;			/* bit i: implementation i reported missing for a test */
 };
 
 #define SA_SOCK_MAP_ENTRIES	65536

@@ -17,7 +17,8 @@
 
 static const char *mode_name(unsigned int m)
 {
-	return m < SA_MODE_MAX && sa_mode_names[m] ? sa_mode_names[m] : "?";
+	/* SA_MODE_MAX: a socket known from sock_map only (no iterator saw it) */
+	return m < SA_MODE_MAX && sa_mode_names[m] ? sa_mode_names[m] : "unknown";
 }
 
 static const char *reason_name(unsigned int r)
@@ -122,7 +123,7 @@ int do_conns(int argc, char **argv)
 		return EXIT_ERR;
 	r = sa_conns_read(&ctl_pins, &recs, &n);
 	if (r) {
-		p_err("read %s/%s: %s", ctl_pins.dir, SA_PIN_ITER_CONNS, strerror(-r));
+		p_err("read the connections in %s: %s", ctl_pins.dir, strerror(-r));
 		return EXIT_ERR;
 	}
 	qsort(recs, n, sizeof(*recs), cmp_rec);

@@ -8,6 +8,7 @@
 #include "attach.h"
 #include "checks.h"
 #include "ctl.h"
+#include "feature_table.h"
 #include "output.h"
 #include "policy.h"
 #include "../bpf/sockaccel.h"
@@ -69,6 +70,7 @@ static void print_cgroup(const struct sa_pins *p, uint64_t cgid, void *arg)
 int do_status(int argc, char **argv)
 {
 	static struct sa_policy pol;
+	struct sa_feature_state feat[SA_FEAT_MAX];
 	char err[512];
 	int map_fd, cg_fd, entries;
 	struct bpf_map_info mi = {};
@@ -114,6 +116,11 @@ int do_status(int argc, char **argv)
 	print_uint("sk_msg", ", sk_msg id %llu", prog_id(SA_PIN_PROG_SK_MSG));
 	print_uint("sock_create", ", sock_create id %llu\n", prog_id(SA_PIN_PROG_SOCK_CREATE));
 	close_json_object();
+	/* What this kernel gave the load (lib/feature_table.c). */
+	if (!sa_features_read(&ctl_pins, feat))
+		sa_features_print(feat);
+	else
+		print_null("features", "features:  not recorded (loaded by an older build, which needed every feature)\n");
 	if (!sa_policy_read(&ctl_pins, &pol))
 		sa_policy_print(&pol);
 	print_uint("map_entries", "sock_map:  %llu", entries);

@@ -118,10 +118,16 @@ int sa_attach_cgroup(const struct sa_pins *p, const struct sa_cgroup *cg, uint32
 	if (access(path, F_OK) == 0)
 		return 0;
 	/* sock_create first: sockets created from now on carry their process
-	 * name by the time sockops sees them established. */
-	r = attach_link(p, SA_PIN_PROG_SOCK_CREATE, cg, BPF_CGROUP_INET_SOCK_CREATE, cs_path, err, errlen);
-	if (r)
-		return r;
+	 * name by the time sockops sees them established. Optional (feature
+	 * "process names"): without its program there is nothing to attach. */
+	sa_pin_path(p, SA_PIN_PROG_SOCK_CREATE, path, sizeof(path));
+	if (access(path, F_OK) == 0) {
+		r = attach_link(p, SA_PIN_PROG_SOCK_CREATE, cg, BPF_CGROUP_INET_SOCK_CREATE, cs_path,
+				err, errlen);
+		if (r)
+			return r;
+	}
+	sa_link_pin_path(p, cg->id, path, sizeof(path));
 	r = attach_link(p, SA_PIN_PROG_SOCKOPS, cg, BPF_CGROUP_SOCK_OPS, path, err, errlen);
 	if (r) {
 		detach_link(cs_path, err2, sizeof(err2));
@@ -229,8 +235,8 @@ int sa_detach_all(const struct sa_pins *p, char *err, size_t errlen)
 
 int sa_unload(struct sa_pins *p, char *err, size_t errlen)
 {
-	static const char *const links[] = { SA_PIN_LINK_RX_TRACK, SA_PIN_LINK_SOCK_DESTROY,
-					     SA_PIN_ITER_CONNS };
+	static const char *const links[] = { SA_PIN_LINK_RX_TRACK, SA_PIN_LINK_RX_TRACK6,
+					     SA_PIN_LINK_SOCK_DESTROY, SA_PIN_ITER_CONNS };
 	char path[PATH_MAX];
 	int map_fd, prog_fd, entries = 0, r;
 

@@ -10,6 +10,7 @@
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include "checks.h"
+#include "feature_table.h"
 
 #ifndef CAP_BPF
 #define CAP_BPF 39
@@ -43,19 +44,11 @@ int sa_check_privileges(char *err, size_t errlen)
 	return 0;
 }
 
-static bool forced_missing(const char *name)
-{
-	const char *m = getenv("SOCKACCEL_TEST_MISSING_FEATURE");
-
-	return m && !strcmp(m, name);
-}
-
 int sa_check_kernel_features(char *err, size_t errlen)
 {
 	static const struct { enum bpf_prog_type t; const char *name; } progs[] = {
 		{ BPF_PROG_TYPE_SOCK_OPS, "BPF_PROG_TYPE_SOCK_OPS (CONFIG_CGROUP_BPF)" },
 		{ BPF_PROG_TYPE_SK_MSG, "BPF_PROG_TYPE_SK_MSG (CONFIG_BPF_STREAM_PARSER)" },
-		{ BPF_PROG_TYPE_CGROUP_SOCK, "BPF_PROG_TYPE_CGROUP_SOCK (CONFIG_CGROUP_BPF)" },
 	};
 	static const struct { enum bpf_prog_type t; enum bpf_func_id f; const char *name; } helpers[] = {
 		{ BPF_PROG_TYPE_SOCK_OPS, BPF_FUNC_sock_hash_update, "helper bpf_sock_hash_update" },
@@ -63,34 +56,21 @@ int sa_check_kernel_features(char *err, size_t errlen)
 		{ BPF_PROG_TYPE_SK_MSG, BPF_FUNC_msg_redirect_hash, "helper bpf_msg_redirect_hash" },
 		{ BPF_PROG_TYPE_SK_MSG, BPF_FUNC_get_netns_cookie, "helper bpf_get_netns_cookie in sk_msg (Linux 5.15+)" },
 		{ BPF_PROG_TYPE_SK_MSG, BPF_FUNC_sk_storage_get, "helper bpf_sk_storage_get in sk_msg (Linux 5.12+)" },
-		{ BPF_PROG_TYPE_CGROUP_SOCK, BPF_FUNC_get_current_comm, "helper bpf_get_current_comm in cgroup/sock_create" },
 	};
-	struct btf *vmlinux;
 	const char *missing = NULL;
 
 	for (size_t i = 0; !missing && i < sizeof(progs) / sizeof(progs[0]); i++)
-		if (forced_missing(progs[i].name) || libbpf_probe_bpf_prog_type(progs[i].t, NULL) != 1)
+		if (sa_feature_forced_missing(progs[i].name) || libbpf_probe_bpf_prog_type(progs[i].t, NULL) != 1)
 			missing = progs[i].name;
-	if (!missing && (forced_missing("BPF_MAP_TYPE_SOCKHASH") ||
+	if (!missing && (sa_feature_forced_missing("BPF_MAP_TYPE_SOCKHASH") ||
 			 libbpf_probe_bpf_map_type(BPF_MAP_TYPE_SOCKHASH, NULL) != 1))
 		missing = "BPF_MAP_TYPE_SOCKHASH (CONFIG_BPF_STREAM_PARSER)";
-	if (!missing && (forced_missing("BPF_MAP_TYPE_SK_STORAGE") ||
+	if (!missing && (sa_feature_forced_missing("BPF_MAP_TYPE_SK_STORAGE") ||
 			 libbpf_probe_bpf_map_type(BPF_MAP_TYPE_SK_STORAGE, NULL) != 1))
 		missing = "BPF_MAP_TYPE_SK_STORAGE (Linux 5.2+)";
-	/* The read accounting attaches to the sock_recv_length tracepoint
-	 * (Linux 6.3+) through BTF, and is freed at tcp_destroy_sock. */
-	if (!missing) {
-		vmlinux = btf__load_vmlinux_btf();
-		if (forced_missing("sock_recv_length") || !vmlinux ||
-		    btf__find_by_name_kind(vmlinux, "btf_trace_sock_recv_length", BTF_KIND_TYPEDEF) < 0)
-			missing = "the sock_recv_length tracepoint with BTF (Linux 6.3+, CONFIG_DEBUG_INFO_BTF)";
-		else if (forced_missing("tcp_destroy_sock") ||
-			 btf__find_by_name_kind(vmlinux, "btf_trace_tcp_destroy_sock", BTF_KIND_TYPEDEF) < 0)
-			missing = "the tcp_destroy_sock tracepoint with BTF (CONFIG_DEBUG_INFO_BTF)";
-		btf__free(vmlinux);
-	}
+	/* Everything else is optional: lib/feature_table.c, probed by the loader. */
 	for (size_t i = 0; !missing && i < sizeof(helpers) / sizeof(helpers[0]); i++)
-		if (forced_missing(helpers[i].name) ||
+		if (sa_feature_forced_missing(helpers[i].name) ||
 		    libbpf_probe_bpf_helper(helpers[i].t, helpers[i].f, NULL) != 1)
 			missing = helpers[i].name;
 	if (missing) {

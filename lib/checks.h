@@ -9,9 +9,11 @@
 int sa_check_privileges(char *err, size_t errlen);
 
 /*
- * 0 when the kernel has every BPF feature sockaccel needs; else -EOPNOTSUPP
- * and the missing piece named in err. For tests, the environment variable
- * SOCKACCEL_TEST_MISSING_FEATURE=<name> makes that probe report "missing".
+ * 0 when the kernel has every BPF feature the dataplane needs (sockops
+ * insertion and sk_msg redirect); else -EOPNOTSUPP and the missing piece
+ * named in err. The optional features are in lib/feature_table.h. For tests,
+ * SOCKACCEL_TEST_MISSING_FEATURE=NAME[,NAME...] makes these probes report
+ * "missing".
  */
 int sa_check_kernel_features(char *err, size_t errlen);
 

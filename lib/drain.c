@@ -128,18 +128,20 @@ static uint64_t unread_redirected(const struct sa_conn_record *r)
 	return r->has_rx && r->rx_redir_end > r->rx_read_bytes ? r->rx_redir_end - r->rx_read_bytes : 0;
 }
 
-/* One look at every socket. Keeps in (*recs)[0..*n) only the concerned
- * ones (affected and still in the map) and counts those holding data. */
-static int survey(const struct sa_pins *p, int map_fd, const struct sa_drain_opts *o,
+/* One look at every socket in the map (from the maps alone: no iterator, so
+ * every network namespace, on every kernel). Keeps in (*recs)[0..*n) only
+ * the concerned ones and counts those holding data. Without read
+ * accounting (feature off) nothing is ever counted as read, so a socket
+ * that ever received redirected data stays pending until it closes. */
+static int survey(const struct sa_pins *p, const struct sa_drain_opts *o,
 		  struct sa_conn_record **recs, size_t *n, struct sa_drain_status *st)
 {
 	size_t all, kept = 0;
-	uint64_t cookie;
 	int r;
 
 	free(*recs);
 	*recs = NULL;
-	r = sa_conns_read(p, recs, &all);
+	r = sa_conns_read_map(p, recs, &all);
 	if (r)
 		return r;
 	st->affected = st->pending = 0;
@@ -147,9 +149,8 @@ static int survey(const struct sa_pins *p, int map_fd, const struct sa_drain_opt
 	for (size_t i = 0; i < all; i++) {
 		struct sa_conn_record *c = &(*recs)[i];
 
-		if (!c->st.key.netns || !affected(c, o) ||
-		    bpf_map_lookup_elem(map_fd, &c->st.key, &cookie))
-			continue;	/* never in, or no longer in, the map */
+		if (!affected(c, o))
+			continue;
 		(*recs)[kept++] = *c;
 		if (unread_redirected(c)) {
 			st->pending++;
@@ -160,8 +161,16 @@ static int survey(const struct sa_pins *p, int map_fd, const struct sa_drain_opt
 	return 0;
 }
 
-static void list_pending(const struct sa_conn_record *recs, size_t n, struct sa_drain_result *res)
+/* The pending sockets, with the process names the conns listing knows. */
+static void list_pending(const struct sa_pins *p, const struct sa_conn_record *recs, size_t n,
+			 struct sa_drain_result *res)
 {
+	struct sa_conn_record *all = NULL;
+	const struct sa_conn_record **idx = NULL, *c;
+	size_t n_all = 0;
+
+	if (!sa_conns_read(p, &all, &n_all))
+		idx = sa_conns_index(all, n_all);
 	res->list = calloc(n ? n : 1, sizeof(*res->list));
 	res->n_list = 0;
 	for (size_t i = 0; res->list && i < n; i++) {
@@ -169,9 +178,13 @@ static void list_pending(const struct sa_conn_record *recs, size_t n, struct sa_
 			continue;
 		res->list[res->n_list].key = recs[i].st.key;
 		res->list[res->n_list].unread = unread_redirected(&recs[i]);
-		memcpy(res->list[res->n_list].comm, recs[i].st.comm, SA_COMM_LEN);
+		c = idx ? sa_conns_find(idx, n_all, &recs[i].st.key) : NULL;
+		if (c && (c->st.flags & SA_F_COMM_SET))
+			memcpy(res->list[res->n_list].comm, c->st.comm, SA_COMM_LEN);
 		res->n_list++;
 	}
+	free(idx);
+	free(all);
 }
 
 int sa_drain(const struct sa_pins *p, const struct sa_drain_opts *o, struct sa_drain_result *res,
@@ -208,7 +221,7 @@ int sa_drain(const struct sa_pins *p, const struct sa_drain_opts *o, struct sa_d
 
 	/* 2. Wait until what was already redirected has been read. */
 	for (;;) {
-		r = survey(p, map_fd, o, &recs, &n, &res->last);
+		r = survey(p, o, &recs, &n, &res->last);
 		if (r) {
 			snprintf(err, errlen, "read connection states: %s", strerror(-r));
 			goto undo;
@@ -222,13 +235,13 @@ int sa_drain(const struct sa_pins *p, const struct sa_drain_opts *o, struct sa_d
 			break;
 		if (res->last.elapsed_s >= o->timeout_s) {
 			res->timed_out = true;
-			list_pending(recs, n, res);
+			list_pending(p, recs, n, res);
 			goto undo;	/* leave them accelerated rather than drop data */
 		}
 		usleep(200 * 1000);
 	}
 	if (o->force)
-		list_pending(recs, n, res);
+		list_pending(p, recs, n, res);
 
 	/* 3. Out of the map. Their peers find no read accounting: TCP. */
 	for (size_t i = 0; i < n; i++) {

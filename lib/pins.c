@@ -119,25 +119,50 @@ void sa_pins_unlock(struct sa_pins *p)
 }
 
 const char *const sa_object_pins[] = {
-	SA_PIN_PROG_SOCKOPS, SA_PIN_PROG_SOCK_CREATE, SA_PIN_LINK_RX_TRACK, SA_PIN_LINK_SOCK_DESTROY,
-	SA_PIN_ITER_CONNS,
+	SA_PIN_PROG_SOCKOPS, SA_PIN_PROG_SOCK_CREATE, SA_PIN_LINK_RX_TRACK, SA_PIN_LINK_RX_TRACK6,
+	SA_PIN_LINK_SOCK_DESTROY, SA_PIN_ITER_CONNS, SA_PIN_FEATURES,
 	SA_PIN_PROG_SK_MSG, SA_PIN_CGROUPS, SA_PIN_COUNTERS, SA_PIN_CONFIG, SA_PIN_POLICY_PORTS,
 	SA_PIN_POLICY_COMMS, SA_PIN_DRAIN, SA_PIN_RX_PROGRESS, SA_PIN_SOCK_STATE, SA_PIN_SOCK_MAP, NULL,
 };
+
+static const char *const required_pins[] = {
+	SA_PIN_PROG_SOCKOPS, SA_PIN_PROG_SK_MSG, SA_PIN_CGROUPS, SA_PIN_COUNTERS, SA_PIN_CONFIG,
+	SA_PIN_POLICY_PORTS, SA_PIN_POLICY_COMMS, SA_PIN_DRAIN, SA_PIN_RX_PROGRESS, SA_PIN_SOCK_STATE,
+	SA_PIN_SOCK_MAP, NULL,
+};
+
+/* What a build from before the feature table pinned besides the above. */
+static const char *const legacy_pins[] = {
+	SA_PIN_PROG_SOCK_CREATE, SA_PIN_LINK_RX_TRACK, SA_PIN_LINK_SOCK_DESTROY, SA_PIN_ITER_CONNS, NULL,
+};
+
+static bool pins_present(const struct sa_pins *p, const char *const *names, const char **missing)
+{
+	char path[PATH_MAX];
+
+	for (size_t i = 0; names[i]; i++) {
+		sa_pin_path(p, names[i], path, sizeof(path));
+		if (access(path, F_OK)) {
+			if (missing)
+				*missing = names[i];
+			return false;
+		}
+	}
+	return true;
+}
 
 bool sa_pins_complete(const struct sa_pins *p, const char **missing)
 {
 	char path[PATH_MAX];
 
-	for (size_t i = 0; sa_object_pins[i]; i++) {
-		sa_pin_path(p, sa_object_pins[i], path, sizeof(path));
-		if (access(path, F_OK)) {
-			if (missing)
-				*missing = sa_object_pins[i];
-			return false;
-		}
-	}
-	return true;
+	if (!pins_present(p, required_pins, missing))
+		return false;
+	sa_pin_path(p, SA_PIN_FEATURES, path, sizeof(path));
+	if (!access(path, F_OK) || pins_present(p, legacy_pins, NULL))
+		return true;
+	if (missing)
+		*missing = SA_PIN_FEATURES;
+	return false;
 }
 
 bool sa_pins_any(const struct sa_pins *p)

@@ -13,9 +13,13 @@
  *   policy_comms  HASH comm -> 1 (excluded process names)
  *   drain         HASH cgroup id -> 1: cgroups a graceful detach is draining
  *   prog_sock_create  the cgroup/sock_create program
- *   link_rx_track the tp_btf/sock_recv_length link (read accounting)
- *   link_sock_destroy the tp_btf/tcp_destroy_sock link (frees read accounting)
- *   iter_conns    the sock_state iterator link (read by `sockaccelctl conns`)
+ *   link_rx_track the read accounting link (optional: tp_btf/sock_recv_length)
+ *   link_rx_track6 its second link when the implementation has two (fexit)
+ *   link_sock_destroy the tp_btf/tcp_destroy_sock link (optional)
+ *   iter_conns    the conns iterator link (optional: sock_state or tcp)
+ *   features      ARRAY enum sa_feature -> struct sa_feature_state: what this
+ *                 load uses of the optional features (lib/feature_table.c);
+ *                 pinned last, so its presence marks a complete load
  *   link_cg_<ID>  the sockops bpf_link of an attached cgroup (ID = cgroup id)
  *   link_cs_<ID>  its sock_create bpf_link
  * Every change to it happens under an exclusive flock on the directory.
@@ -42,7 +46,9 @@
 #define SA_PIN_DRAIN "drain"
 #define SA_PIN_PROG_SOCK_CREATE "prog_sock_create"
 #define SA_PIN_LINK_RX_TRACK "link_rx_track"
+#define SA_PIN_LINK_RX_TRACK6 "link_rx_track6"
 #define SA_PIN_LINK_SOCK_DESTROY "link_sock_destroy"
+#define SA_PIN_FEATURES "features"
 #define SA_PIN_ITER_CONNS "iter_conns"
 #define SA_PIN_LINK_PREFIX "link_cg_"
 #define SA_PIN_LINK_CS_PREFIX "link_cs_"

@@ -75,7 +75,7 @@ static void clear_map(int fd, size_t key_size)
 
 int sa_policy_write(const struct sa_pins *p, const struct sa_policy *pol, char *err, size_t errlen)
 {
-	struct sa_config cfg = { .max_unread = pol->max_unread };
+	struct sa_config cfg = { .max_unread = pol->max_unread }, old = {};
 	int ports = -1, comms = -1, cfd = -1, r = 0;
 	uint32_t zero = 0, v;
 
@@ -103,6 +103,9 @@ int sa_policy_write(const struct sa_pins *p, const struct sa_policy *pol, char *
 		cfg.flags |= SA_CFG_PORTS_INCLUDE;
 	if (pol->redirect_streams)
 		cfg.flags |= SA_CFG_REDIRECT_STREAMS;
+	/* What the loader recorded about this kernel is not policy: keep it. */
+	if (!bpf_map_lookup_elem(cfd, &zero, &old))
+		cfg.flags |= old.flags & SA_CFG_RX_UNTRACKED;
 	if (!r)
 		r = bpf_map_update_elem(cfd, &zero, &cfg, BPF_ANY) ? -errno : 0;
 	if (r)

@@ -7,6 +7,7 @@
 #include <bpf/libbpf.h>
 #include "sockaccel.skel.h"
 #include "load.h"
+#include "probe.h"
 
 #define STEP_FAIL(r, fmt, ...) do {					\
 		snprintf(err, errlen, fmt ": %s", ##__VA_ARGS__, strerror(-(r)));	\
@@ -56,19 +57,44 @@ static int pin_link(const struct sa_pins *p, struct bpf_link *link, const char *
 	{ (skel)->maps.drain, SA_PIN_DRAIN },				\
 }
 
-/* The conns iterator over sock_state, pinned as iter_conns. */
-static int attach_conns_iter(const struct sa_pins *p, struct sockaccel_bpf *skel)
+/* Attach the chosen implementation of feature f and pin its links under
+ * names[] (one per program). Nothing to do when the feature is off. */
+static int attach_feature(const struct sa_pins *p, struct sockaccel_bpf *skel,
+			  const struct sa_feature_state *st, enum sa_feature f, const char *const names[])
 {
-	LIBBPF_OPTS(bpf_iter_attach_opts, iter_opts);
-	union bpf_iter_link_info linfo = {};
+	const struct sa_feature_impl *im;
+	int r = 0;
 
-	linfo.map.map_fd = bpf_map__fd(skel->maps.sock_state);
-	iter_opts.link_info = &linfo;
-	iter_opts.link_info_len = sizeof(linfo);
-	return pin_link(p, bpf_program__attach_iter(skel->progs.sa_conns_iter, &iter_opts), SA_PIN_ITER_CONNS);
+	if (st[f].impl >= sa_features[f].n_impls)
+		return 0;
+	im = &sa_features[f].impls[st[f].impl];
+	for (int k = 0; !r && im->progs[k]; k++) {
+		struct bpf_program *prog = bpf_object__find_program_by_name(skel->obj, im->progs[k]);
+
+		r = prog ? pin_link(p, sa_probe_attach(skel, prog), names[k]) : -ENOENT;
+	}
+	return r;
 }
 
-int sa_load_and_pin(const struct sa_pins *p, uint32_t map_size, char *err, size_t errlen)
+static const char *const rx_link_names[] = { SA_PIN_LINK_RX_TRACK, SA_PIN_LINK_RX_TRACK6 };
+static const char *const destroy_link_names[] = { SA_PIN_LINK_SOCK_DESTROY };
+static const char *const conns_link_names[] = { SA_PIN_ITER_CONNS };
+
+/* Without read accounting the BPF side must know (bpf/sockaccel.h). */
+static int record_rx_untracked(struct sockaccel_bpf *skel)
+{
+	struct sa_config cfg = {};
+	__u32 zero = 0;
+	int fd = bpf_map__fd(skel->maps.sa_config);
+
+	if (bpf_map_lookup_elem(fd, &zero, &cfg))
+		return -errno;
+	cfg.flags |= SA_CFG_RX_UNTRACKED;
+	return bpf_map_update_elem(fd, &zero, &cfg, BPF_ANY) ? -errno : 0;
+}
+
+int sa_load_and_pin(const struct sa_pins *p, uint32_t map_size, const struct sa_feature_state *feat,
+		    char *err, size_t errlen)
 {
 	struct sockaccel_bpf *skel;
 	int r;
@@ -83,6 +109,7 @@ int sa_load_and_pin(const struct sa_pins *p, uint32_t map_size, char *err, size_
 	if (map_size && ((r = bpf_map__set_max_entries(skel->maps.sock_map, map_size)) ||
 			 (r = bpf_map__set_max_entries(skel->maps.rx_progress, 2 * map_size))))
 		STEP_FAIL(r, "set sock_map size");
+	sa_probe_select_programs(skel, feat);
 	r = sockaccel_bpf__load(skel);
 	if (r)
 		STEP_FAIL(r, "load BPF programs (run with -v for the verifier log)");
@@ -94,21 +121,23 @@ int sa_load_and_pin(const struct sa_pins *p, uint32_t map_size, char *err, size_
 			if ((r = pin_map(p, maps[i].m, maps[i].name)))
 				STEP_FAIL(r, "pin map %s in %s", maps[i].name, p->dir);
 	}
+	if (feat[SA_FEAT_RX_TRACK].impl == SA_IMPL_OFF && (r = record_rx_untracked(skel)))
+		STEP_FAIL(r, "write config");
 	if ((r = pin_prog(p, skel->progs.sa_sockops, SA_PIN_PROG_SOCKOPS)) ||
-	    (r = pin_prog(p, skel->progs.sa_sock_create, SA_PIN_PROG_SOCK_CREATE)) ||
 	    (r = pin_prog(p, skel->progs.sa_sk_msg, SA_PIN_PROG_SK_MSG)))
+		STEP_FAIL(r, "pin programs in %s", p->dir);
+	if (feat[SA_FEAT_PROC_NAMES].impl != SA_IMPL_OFF &&
+	    (r = pin_prog(p, skel->progs.sa_sock_create, SA_PIN_PROG_SOCK_CREATE)))
 		STEP_FAIL(r, "pin programs in %s", p->dir);
 
 	/* Read accounting first: a socket must never be redirected to before
 	 * its reads are counted (sockops only inserts after this). */
-	r = pin_link(p, bpf_program__attach(skel->progs.sa_rx_track), SA_PIN_LINK_RX_TRACK);
-	if (r)
-		STEP_FAIL(r, "attach tp_btf/sock_recv_length (kernel lacks the sock_recv_length tracepoint?)");
-	r = pin_link(p, bpf_program__attach(skel->progs.sa_sock_destroy), SA_PIN_LINK_SOCK_DESTROY);
-	if (r)
-		STEP_FAIL(r, "attach tp_btf/tcp_destroy_sock (kernel lacks the tcp_destroy_sock tracepoint?)");
-	if ((r = attach_conns_iter(p, skel)))
-		STEP_FAIL(r, "attach the sock_state iterator");
+	if ((r = attach_feature(p, skel, feat, SA_FEAT_RX_TRACK, rx_link_names)))
+		STEP_FAIL(r, "attach %s", sa_feature_impl_name(SA_FEAT_RX_TRACK, &feat[SA_FEAT_RX_TRACK]));
+	if ((r = attach_feature(p, skel, feat, SA_FEAT_SOCK_DESTROY, destroy_link_names)))
+		STEP_FAIL(r, "attach %s", sa_feature_impl_name(SA_FEAT_SOCK_DESTROY, &feat[SA_FEAT_SOCK_DESTROY]));
+	if ((r = attach_feature(p, skel, feat, SA_FEAT_CONNS, conns_link_names)))
+		STEP_FAIL(r, "attach %s", sa_feature_impl_name(SA_FEAT_CONNS, &feat[SA_FEAT_CONNS]));
 
 	/* libbpf 1.1 has no bpf_program__attach_sockmap(): attach by fd. The
 	 * attachment lives as long as the (pinned) map. */
@@ -117,6 +146,9 @@ int sa_load_and_pin(const struct sa_pins *p, uint32_t map_size, char *err, size_
 		r = -errno;
 		STEP_FAIL(r, "attach sk_msg program to sock_map");
 	}
+	/* Last: its pin marks the load complete (sa_pins_complete). */
+	if ((r = sa_features_pin(p, feat)))
+		STEP_FAIL(r, "pin the feature table");
 	r = 0;
 out:
 	/* Pins keep the objects alive; the skeleton's fds are not needed. */
@@ -149,7 +181,7 @@ static void upgrade_cgroup(const struct sa_pins *p, uint64_t cgid, void *arg)
 
 	sa_link_pin_path(p, cgid, path, sizeof(path));
 	r = update_link(path, c->sockops_fd);
-	if (r > 0) {
+	if (r > 0 && c->create_fd >= 0) {
 		sa_cs_link_pin_path(p, cgid, path, sizeof(path));
 		r = update_link(path, c->create_fd);
 	}
@@ -170,12 +202,33 @@ static int repin_prog(const struct sa_pins *p, struct bpf_program *prog, const c
 	return bpf_program__pin(prog, path);
 }
 
+/* What a load by a build from before the feature table has attached. */
+static void legacy_features(struct sa_feature_state feat[SA_FEAT_MAX])
+{
+	memset(feat, 0, sizeof(*feat) * SA_FEAT_MAX);	/* impl 0 of each: the first choice */
+}
+
 int sa_upgrade(const struct sa_pins *p, char *err, size_t errlen)
 {
+	struct sa_feature_state feat[SA_FEAT_MAX], running[SA_FEAT_MAX];
 	struct upgrade_ctx c = {};
 	struct sockaccel_bpf *skel;
 	char path[PATH_MAX];
+	bool legacy;
 	int r, map_fd = -1;
+
+	legacy = sa_features_read(p, running) == -ENOENT;
+	if (legacy)
+		legacy_features(running);
+	else if ((r = sa_features_read(p, running))) {
+		snprintf(err, errlen, "read the pinned feature table: %s", strerror(-r));
+		return r;
+	}
+	/* Read accounting and the destroy hook keep running as they are (see
+	 * load.h); the conns listing and process names are this build's. */
+	memcpy(feat, running, sizeof(feat));
+	feat[SA_FEAT_RX_TRACK].impl = SA_IMPL_OFF;
+	feat[SA_FEAT_SOCK_DESTROY].impl = SA_IMPL_OFF;
 
 	skel = sockaccel_bpf__open();
 	if (!skel) {
@@ -197,10 +250,8 @@ int sa_upgrade(const struct sa_pins *p, char *err, size_t errlen)
 				STEP_FAIL(r, "reuse pinned map %s", maps[i].name);
 		}
 	}
-	/* The tracking programs are not replaced (see load.h): do not load them.
-	 * (Every build with this map layout has both links.) */
-	bpf_program__set_autoload(skel->progs.sa_rx_track, false);
-	bpf_program__set_autoload(skel->progs.sa_sock_destroy, false);
+	/* The tracking programs are not replaced (see load.h): do not load them. */
+	sa_probe_select_programs(skel, feat);
 	r = sockaccel_bpf__load(skel);
 	if (r)
 		STEP_FAIL(r, "load the new programs against the pinned maps (map layout changed? "
@@ -218,13 +269,16 @@ int sa_upgrade(const struct sa_pins *p, char *err, size_t errlen)
 		STEP_FAIL(r, "attach the new sk_msg program to sock_map");
 	}
 	if ((r = repin_prog(p, skel->progs.sa_sockops, SA_PIN_PROG_SOCKOPS)) ||
-	    (r = repin_prog(p, skel->progs.sa_sock_create, SA_PIN_PROG_SOCK_CREATE)) ||
+	    (feat[SA_FEAT_PROC_NAMES].impl != SA_IMPL_OFF &&
+	     (r = repin_prog(p, skel->progs.sa_sock_create, SA_PIN_PROG_SOCK_CREATE))) ||
 	    (r = repin_prog(p, skel->progs.sa_sk_msg, SA_PIN_PROG_SK_MSG)))
 		STEP_FAIL(r, "pin the new programs");
 	sa_pin_path(p, SA_PIN_ITER_CONNS, path, sizeof(path));
 	unlink(path);
-	if ((r = attach_conns_iter(p, skel)))
-		STEP_FAIL(r, "attach the sock_state iterator");
+	if ((r = attach_feature(p, skel, feat, SA_FEAT_CONNS, conns_link_names)))
+		STEP_FAIL(r, "attach the conns iterator");
+	if (legacy && (r = sa_features_pin(p, running)))
+		STEP_FAIL(r, "pin the feature table");
 	r = c.updated;
 out:
 	sockaccel_bpf__destroy(skel);

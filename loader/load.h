@@ -5,14 +5,18 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include "feature_table.h"
 #include "pins.h"
 
 /*
- * Load the programs, pin maps and programs into p->dir and attach sk_msg to
- * sock_map. On failure returns -errno with the failed step in err; pins it
- * made are left for the caller's rollback (sa_unload).
+ * Load the programs, pin maps and programs into p->dir, attach the chosen
+ * implementation of each optional feature (feat, from sa_probe_features) and
+ * sk_msg to sock_map, and pin the feature table last. On failure returns
+ * -errno with the failed step in err; pins it made are left for the caller's
+ * rollback (sa_unload).
  */
-int sa_load_and_pin(const struct sa_pins *p, uint32_t map_size, char *err, size_t errlen);
+int sa_load_and_pin(const struct sa_pins *p, uint32_t map_size, const struct sa_feature_state *feat,
+		    char *err, size_t errlen);
 
 /*
  * Replace the running programs by this build's, keeping the pinned maps

@@ -18,6 +18,7 @@
 #include "policy.h"
 #include "drain.h"
 #include "load.h"
+#include "probe.h"
 
 #define MAX_CGROUPS 256
 
@@ -31,6 +32,7 @@ static struct env {
 	bool policy_set;
 	double drain_timeout;
 	bool upgrade;
+	bool probe;
 	uint32_t map_size;
 } env = { .pin_dir = SA_DEFAULT_PIN_DIR, .drain_timeout = 30 };
 
@@ -57,6 +59,7 @@ static const char doc[] =
 "\n"
 "USAGE: sockaccel-loader [-v] [--pin-dir DIR] [--foreground] [POLICY] CGROUP...\n"
 "       sockaccel-loader --upgrade [CGROUP...]\n"
+"       sockaccel-loader [-j] --probe\n"
 "\n"
 "EXAMPLES:\n"
 "  sockaccel-loader /sys/fs/cgroup/myservice   # attach one service\n"
@@ -64,19 +67,24 @@ static const char doc[] =
 "  sockaccel-loader --foreground myservice     # stay running; detach on TERM\n"
 "  sockaccel-loader --exclude-comm haproxy web # never accelerate haproxy\n"
 "  sockaccel-loader --ports 6379,5432 db       # only these service ports\n"
-"  sockaccel-loader --upgrade                  # a newer build takes over\n";
+"  sockaccel-loader --upgrade                  # a newer build takes over\n"
+"  sockaccel-loader --probe                    # what this kernel supports\n";
 
 enum { OPT_PIN_DIR = 1000, OPT_FOREGROUND, OPT_PORTS, OPT_EXCLUDE_PORTS, OPT_EXCLUDE_COMM, OPT_MAX_UNREAD,
-       OPT_DRAIN_TIMEOUT, OPT_UPGRADE, OPT_MAP_SIZE, OPT_STREAM_TCP, OPT_REDIRECT_STREAMS };
+       OPT_DRAIN_TIMEOUT, OPT_UPGRADE, OPT_MAP_SIZE, OPT_STREAM_TCP, OPT_REDIRECT_STREAMS, OPT_PROBE };
 
 static const struct argp_option opts[] = {
-	{ "verbose", 'v', NULL, 0, "Print libbpf debug output", 0 },
+	{ "verbose", 'v', NULL, 0, "Print libbpf debug output and the features in use", 0 },
+	{ "json", 'j', NULL, 0, "JSON output (--probe)", 0 },
 	{ "pin-dir", OPT_PIN_DIR, "DIR", 0, "Pin directory on bpffs (default " SA_DEFAULT_PIN_DIR ")", 0 },
 	{ "foreground", OPT_FOREGROUND, NULL, 0,
 	  "Stay running; on SIGTERM/SIGINT detach the cgroups this run attached (gracefully)", 0 },
 	{ "upgrade", OPT_UPGRADE, NULL, 0,
 	  "Replace the running programs by this build's, keeping maps, counters and live "
 	  "connections (CGROUP optional)", 0 },
+	{ "probe", OPT_PROBE, NULL, 0,
+	  "Probe this kernel's optional features, print what a load would use (and what "
+	  "it would lose), and exit without loading anything", 0 },
 	{ "map-size", OPT_MAP_SIZE, "N", 0,
 	  "Entries of the socket map, at first load (default 65536); when full, new "
 	  "connections use TCP and are counted", 0 },
@@ -104,6 +112,7 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 {
 	switch (key) {
 	case 'v': env.verbose = true; break;
+	case 'j': json_output = true; break;
 	case OPT_PIN_DIR: env.pin_dir = arg; break;
 	case OPT_FOREGROUND: env.foreground = true; break;
 	case OPT_DRAIN_TIMEOUT: {
@@ -148,6 +157,7 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		env.cgroup_args[env.n_cgroups++] = arg;
 		break;
 	case OPT_UPGRADE: env.upgrade = true; break;
+	case OPT_PROBE: env.probe = true; break;
 	case OPT_MAP_SIZE: {
 		char *end;
 		unsigned long v = strtoul(arg, &end, 10);
@@ -158,7 +168,7 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		break;
 	}
 	case ARGP_KEY_END:
-		if (!env.n_cgroups && !env.upgrade)
+		if (!env.n_cgroups && !env.upgrade && !env.probe)
 			argp_error(state, "no CGROUP given");
 		break;
 	default:
@@ -191,6 +201,7 @@ int main(int argc, char **argv)
 	static const struct argp argp = { opts, parse_arg, "CGROUP...", doc, NULL, NULL, NULL };
 	static struct sa_cgroup cgs[MAX_CGROUPS];
 	bool attached_now[MAX_CGROUPS] = {};
+	struct sa_feature_state feat[SA_FEAT_MAX];
 	struct sa_pins pins = { .lock_fd = -1 };
 	bool loading = false;
 	char err[1024], err2[1024];
@@ -233,6 +244,15 @@ int main(int argc, char **argv)
 		p_err("%s", err);
 		return 1;
 	}
+	if (env.probe) {
+		sa_probe_features(feat);
+		output_begin(false);
+		open_json_object(NULL);
+		sa_features_print(feat);
+		close_json_object();
+		output_end();
+		return 0;
+	}
 	if (sa_pins_ensure_bpffs(&pins, err, sizeof(err))) {
 		p_err("%s", err);
 		return 1;
@@ -254,14 +274,22 @@ int main(int argc, char **argv)
 			sa_pins_unlock(&pins);
 			return 1;
 		}
+		/* Every optional feature: the best implementation this kernel has. */
+		sa_probe_features(feat);
 		loading = true;	/* from here, a failure unloads what this run pinned */
-		r = sa_load_and_pin(&pins, env.map_size, err, sizeof(err));
+		r = sa_load_and_pin(&pins, env.map_size, feat, err, sizeof(err));
 		if (r) {
 			p_err("%s", err);
 			goto rollback;
 		}
-		if (env.verbose)
+		if (env.verbose) {
 			printf("loaded programs and pinned them in %s\n", pins.dir);
+			sa_features_print(feat);
+		}
+		for (i = 0; i < SA_FEAT_MAX; i++)
+			if (feat[i].impl == SA_IMPL_OFF)
+				p_info("this kernel has no %s (see `sockaccelctl status`): %s",
+				       sa_features[i].title, sa_features[i].lost_off);
 	} else if (env.upgrade) {
 		r = sa_upgrade(&pins, err, sizeof(err));
 		if (r < 0) {
@@ -276,6 +304,12 @@ int main(int argc, char **argv)
 	if (env.map_size && !loading)
 		p_info("--map-size applies at first load only; the pinned map keeps its size");
 	/* The policy is in place before any cgroup is attached. */
+	if (env.policy.n_comms && !sa_features_read(&pins, feat) &&
+	    feat[SA_FEAT_PROC_NAMES].impl == SA_IMPL_OFF) {
+		p_err("--exclude-comm needs the process names feature, which this load lacks "
+		      "(see `sockaccelctl status`)");
+		goto rollback;
+	}
 	if (env.policy_set) {
 		if (sa_policy_write(&pins, &env.policy, err, sizeof(err))) {
 			p_err("%s", err);
