@@ -420,6 +420,9 @@ static __always_inline void sa_rx_account(struct sock *sk, int ret, int flags)
 	struct sa_rx_progress *rx;
 	struct sa_sock_state *st;
 
+#ifdef SA_BARE
+	return;
+#endif
 	if (ret <= 0 || (flags & SA_MSG_PEEK))
 		return;
 	st = bpf_sk_storage_get(&sock_state, sk, 0, 0);
@@ -445,9 +448,7 @@ static __always_inline void sa_rx_account(struct sock *sk, int ret, int flags)
 SEC("tp_btf/sock_recv_length")
 int BPF_PROG(sa_rx_track, struct sock *sk, int ret, int flags)
 {
-#ifndef SA_BARE
 	sa_rx_account(sk, ret, flags);
-#endif
 	return 0;
 }
 
@@ -457,18 +458,14 @@ int BPF_PROG(sa_rx_track, struct sock *sk, int ret, int flags)
 SEC("fexit/inet_recvmsg")
 int BPF_PROG(sa_rx_fexit4, struct socket *sock, struct msghdr *msg, size_t size, int flags, int ret)
 {
-#ifndef SA_BARE
 	sa_rx_account(sock->sk, ret, flags);
-#endif
 	return 0;
 }
 
 SEC("fexit/inet6_recvmsg")
 int BPF_PROG(sa_rx_fexit6, struct socket *sock, struct msghdr *msg, size_t size, int flags, int ret)
 {
-#ifndef SA_BARE
 	sa_rx_account(sock->sk, ret, flags);
-#endif
 	return 0;
 }
 
