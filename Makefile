@@ -51,7 +51,7 @@ Q = @
 msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 endif
 
-.PHONY: all clean deps print-deps test demo bench install uninstall prove-naive
+.PHONY: all clean deps print-deps print-vm-deps test demo bench install uninstall prove-naive
 all: $(BINS) $(TOOLS)
 
 $(OUTPUT) $(OUTPUT)/lib $(OUTPUT)/loader $(OUTPUT)/ctl:
@@ -105,6 +105,11 @@ deps:
 print-deps:
 	@echo $(DEB_PKGS)
 
+# What the kernel matrix adds (tests/vm/run-kernel.sh installs them when missing).
+VM_DEB_PKGS := qemu-system-x86 busybox-static xz-utils kmod
+print-vm-deps:
+	@echo $(VM_DEB_PKGS)
+
 test: deps
 	$(MAKE) all
 	./tests/netns/run.sh $(TESTS)
@@ -132,6 +137,9 @@ clean:
 
 .DELETE_ON_ERROR:
 .SECONDARY:
+
+# The kernel matrix: `make kernel-matrix` (tests/vm/README.md).
+include tests/vm/vm.mk
 
 # Benchmarks (report, never fail on a number); QUICK=1: under 2 minutes;
 # REPS=N: repetitions of every measurement (default 3).
