@@ -503,7 +503,9 @@ static __always_inline void sa_conn_record_write(struct seq_file *seq, const str
 
 	__builtin_memcpy(&r.st, st, sizeof(r.st));
 	r.tcp_state = tcp_state;
-	rx = bpf_map_lookup_elem(&rx_progress, &st->key);
+	/* The key from the stack copy: before Linux 6.x a pointer into the
+	 * iterator's value buffer is refused as a map key (EACCES on 6.1). */
+	rx = bpf_map_lookup_elem(&rx_progress, &r.st.key);
 	if (rx) {
 		r.has_rx = 1;
 		r.rx_read_bytes = rx->read_bytes;

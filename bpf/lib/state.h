@@ -7,6 +7,7 @@
 #ifndef SA_BPF_STATE_H
 #define SA_BPF_STATE_H
 
+#include <bpf/bpf_core_read.h>
 #include "maps.h"
 #include "counters.h"
 
@@ -31,7 +32,8 @@ static __always_inline __u64 sa_rx_limit(struct sock *sk)
 	struct sa_config *cfg = sa_config_get();
 	__u64 rcvbuf = (__u32)sk->sk_rcvbuf, bound;
 
-	if (sk->sk_userlocks & SA_SOCK_RCVBUF_LOCK)
+	/* A bitfield before Linux 6.2 (a u8 since): read it the CO-RE way. */
+	if (BPF_CORE_READ_BITFIELD(sk, sk_userlocks) & SA_SOCK_RCVBUF_LOCK)
 		return rcvbuf;
 	/* The operator's explicit bound is taken as it is (docs/usage.md). */
 	if (cfg && cfg->max_unread)
