@@ -84,6 +84,19 @@ held_start() {
 	HOLD=$SA_TMP/go-$((PORT + 1))
 	pair_start "$1" "$2" "--hold-file $HOLD" "${@:3}"
 }
+# held_until_bound SERVER_CG CLIENT_CG BOUND BYTES SIZE: a held c2s stream of
+# BYTES in SIZE writes; returns once the client has redirected up to BOUND
+# (the unread bound: the rest waits on TCP).
+held_until_bound() {
+	local i r0
+	r0=$(stats_get redirected_bytes)
+	held_start "$1" "$2" --bytes "$4" --direction c2s --sizes "$5"
+	for ((i = 0; i < 100; i++)); do
+		[ $(( $(stats_get redirected_bytes) - r0 )) -ge $(($3 - (1 << 20))) ] && return
+		sleep 0.1
+	done
+	fail "the client did not redirect $3 bytes"
+}
 held_finish() {
 	touch "$HOLD"
 	pair_finish "$@"

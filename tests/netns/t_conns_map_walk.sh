@@ -14,12 +14,7 @@ CGB=$(new_cgroup b)
 load --max-unread "$BOUND" "$CGA" "$CGB"
 assert_eq "$($SA_CTL -j status | jq -r '.features[] | select(.name == "conns_listing") | .in_use')" \
 	"sock_map walk" "conns listing in use"
-r0=$(stats_get redirected_bytes)
-held_start "$CGB" "$CGA" --bytes "$BYTES" --direction c2s --sizes 64K
-for ((i = 0; i < 100; i++)); do
-	[ $(( $(stats_get redirected_bytes) - r0 )) -ge $((BOUND - (1 << 20))) ] && break
-	sleep 0.1
-done
+held_until_bound "$CGB" "$CGA" "$BOUND" "$BYTES" 64K
 sel="[.[] | select(.local_port == $PORT or .remote_port == $PORT)]"
 out=$($SA_CTL -j conns) || fail "conns: $out"
 echo "$out" | jq -c "$sel"

@@ -24,16 +24,7 @@ CGB=$(new_cgroup b)
 
 # start_held -> a held c2s stream B <- A; waits until the client has
 # redirected up to the bound.
-start_held() {
-	local i r0
-	r0=$(stats_get redirected_bytes)
-	held_start "$CGB" "$CGA" --bytes "$BYTES" --direction c2s --sizes 64K
-	for ((i = 0; i < 100; i++)); do
-		[ $(( $(stats_get redirected_bytes) - r0 )) -ge $((BOUND - (1 << 20))) ] && return
-		sleep 0.1
-	done
-	fail "the client did not redirect $BOUND bytes"
-}
+start_held() { held_until_bound "$CGB" "$CGA" "$BOUND" "$BYTES" 64K; }
 finish() { held_finish "$BYTES" "$@"; }
 
 in_map() {	# PORT -> number of sockets of that connection in the map

@@ -26,11 +26,7 @@ assert_eq "$($SA_CTL -j status | jq -r '.features[] | select(.name == "read_acco
 back0=$(stats_get t_tcp_redirect)
 slow0=$(stats_get t_redirect_tcp_slow_reader)
 r0=$(stats_get redirected_bytes)
-held_start "$CGB" "$CGA" --bytes "$BYTES" --direction c2s --sizes 16K
-for ((i = 0; i < 100; i++)); do
-	[ $(( $(stats_get redirected_bytes) - r0 )) -ge $((BOUND - (1 << 20))) ] && break
-	sleep 0.1
-done
+held_until_bound "$CGB" "$CGA" "$BOUND" "$BYTES" 16K
 sleep 0.5
 redir=$(( $(stats_get redirected_bytes) - r0 ))
 info "redirected $redir bytes while the reader was held (bound $BOUND)"
