@@ -89,6 +89,17 @@ static __always_inline __u32 log2_u64(__u64 v)
 	return hi ? log2_u32(hi) + 32 : log2_u32(v);
 }
 
+/* Histogram bucket of v, capped at the last one. 64-bit all the way: with a
+ * 32-bit index clang compares a zero-extended copy and indexes with the
+ * original register, and older verifiers (Debian 12's 6.1) do not carry the
+ * bound over ("R0 unbounded memory access"). */
+static __always_inline __u64 lat_bucket(__u64 v)
+{
+	__u64 b = log2_u64(v);
+
+	return b < LAT_MAX_BUCKETS ? b : LAT_MAX_BUCKETS - 1;
+}
+
 static __always_inline bool pass_filter(void)
 {
 	if (targ_tgid && (bpf_get_current_pid_tgid() >> 32) != targ_tgid)
@@ -135,7 +146,6 @@ static __always_inline void record(__u32 slot, __u64 delta_ns, bool slept, bool 
 	__u32 key = slot * LAT_NR_CLASSES + (slept ? LAT_BLOCKED : LAT_RAN);
 	struct lat_hist *h;
 	__u64 v = delta_ns;
-	__u32 b;
 
 	if (slot >= LAT_MAX_SYSCALLS)
 		return;
@@ -153,19 +163,13 @@ static __always_inline void record(__u32 slot, __u64 delta_ns, bool slept, bool 
 	h->total_ns += delta_ns;
 	if (targ_unit != LAT_NSEC) {
 		/* percentiles come from a ns histogram: a ms histogram is too coarse */
-		b = log2_u64(v);
-		if (b >= LAT_MAX_BUCKETS)
-			b = LAT_MAX_BUCKETS - 1;
-		h->buckets_ns[b]++;
+		h->buckets_ns[lat_bucket(v)]++;
 		if (targ_unit == LAT_USEC)
 			v /= 1000;
 		else
 			v /= 1000000;
 	}
-	b = log2_u64(v);
-	if (b >= LAT_MAX_BUCKETS)
-		b = LAT_MAX_BUCKETS - 1;
-	h->buckets[b]++;
+	h->buckets[lat_bucket(v)]++;
 }
 
 static __always_inline struct lat_misc *misc_of(__u32 slot)
