@@ -21,11 +21,19 @@
 . "$SA_ROOT/tests/netns/integrity_lib.sh"
 BYTES=$((8 << 20))
 
-# a held stream in $SA_CG, both directions at 4 MiB/s; then the event
-start() { held_start "$SA_CG" "$SA_CG" --bytes "$BYTES" --sizes 64K --write-rate 4M; sleep 0.5; }
-finish() { held_finish "$BYTES"; }
 # conn_tx PORT FIELD: the client socket's tx FIELD in conns
 conn_tx() { $SA_CTL -j conns | jq -r "[.[] | select(.remote_port == $1) | .tx.$2] | first"; }
+# a held stream in $SA_CG, both directions at 4 MiB/s, its client sending
+# (waits for it: a VM is ~20x slower than a host); then the event
+start() {
+	local i
+	held_start "$SA_CG" "$SA_CG" --bytes "$BYTES" --sizes 64K --write-rate 4M
+	for ((i = 0; i < 300; i++)); do
+		case $(conn_tx $PORT mode) in null | new | "") sleep 0.1 ;; *) sleep 0.5; return ;; esac
+	done
+	fail "the client of port $PORT never sent"
+}
+finish() { held_finish "$BYTES"; }
 
 # ---- restart
 load "${SA_DEEP_QUEUE[@]}" "$SA_CG"
