@@ -100,8 +100,15 @@ one_run() {
 	info "$mech: $(jq -c '.syscalls[] | {name, count, errors, interrupted, restarted, unmatched, dropped, exited, blocked: .blocked.count}' "$J")"
 	info "$mech: $(jq -c '{unmatched, dropped, exited, restarted, interrupted, inflight}' "$J")"
 
-	# recvfrom: W2 (restarted) + W4 (killed); W1's was in flight at the start
-	assert_eq "$(jsys "$J" recvfrom .unmatched)" 1 "$mech: recvfrom unmatched (in flight at start)"
+	# recvfrom: W2 (restarted) + W4 (killed); W1's was in flight at the start.
+	# A tracepoint sees its return without an entry (unmatched); an fexit
+	# trampoline attached while the call runs never sees its return at all
+	# (the return address predates it: Debian 12's 6.1, where fentry loads).
+	if [ "$(jq -r .mechanism "$J")" = fentry ]; then
+		assert_eq "$(jsys "$J" recvfrom .unmatched)" 0 "$mech (fentry): recvfrom unmatched (in flight at start, unseen)"
+	else
+		assert_eq "$(jsys "$J" recvfrom .unmatched)" 1 "$mech: recvfrom unmatched (in flight at start)"
+	fi
 	assert_eq "$(jsys "$J" recvfrom .count)" 2 "$mech: recvfrom calls (restarted one counted once, killed one)"
 	assert_eq "$(jsys "$J" recvfrom .restarted)" 1 "$mech: recvfrom restarted"
 	assert_eq "$(jsys "$J" recvfrom .interrupted)" 1 "$mech: recvfrom interrupted (killed)"
