@@ -23,6 +23,7 @@
 #include "cgroup.h"
 #include "checks.h"
 #include "ctl.h"
+#include "feature_table.h"
 #include "histogram.h"
 #include "latency_syscalls.h"
 #include "output.h"
@@ -779,6 +780,39 @@ static void sleep_until(double t)
 		ts.tv_nsec = (long)((left - ts.tv_sec) * 1e9);
 		nanosleep(&ts, NULL);	/* EINTR on a signal: loop checks exiting */
 	}
+}
+
+/* For `status`: the syscall_latency row of the feature table, i.e. which
+ * mechanism `latency` would use on this kernel. Each one is loaded (not
+ * attached) for one syscall (sendto), as a run would load it. */
+void latency_print_feature(void)
+{
+	static char why[MECH_NR][256];
+	const char *errors[MECH_NR];
+	struct btf *vmlinux_btf = btf__load_vmlinux_btf();
+	libbpf_print_fn_t old = libbpf_set_print(NULL);
+	int in_use = -1;
+
+	nslots = 1;
+	snprintf(slots[0].name, sizeof(slots[0].name), "sendto");
+	slots[0].nr = lat_syscall_nr("sendto");
+	env.unit = LAT_USEC;
+	for (int i = 0; i < MECH_NR; i++) {
+		struct latency_bpf *skel = NULL;
+
+		if (i == MECH_TP_BTF && !vmlinux_btf)
+			snprintf(why[i], sizeof(why[i]), "no kernel BTF");
+		else
+			skel = load_mech(i, vmlinux_btf, why[i], sizeof(why[i]));
+		errors[i] = skel ? NULL : why[i];
+		if (skel && in_use < 0)
+			in_use = i;
+		latency_bpf__destroy(skel);
+	}
+	libbpf_set_print(old);
+	btf__free(vmlinux_btf);
+	sa_feature_print_row("syscall_latency", in_use, mech_names, errors, MECH_NR,
+			     in_use < 0 ? "`sockaccelctl latency` cannot trace syscalls here" : NULL);
 }
 
 int do_latency(int argc, char **argv)

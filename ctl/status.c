@@ -118,7 +118,7 @@ int do_status(int argc, char **argv)
 	close_json_object();
 	/* What this kernel gave the load (lib/feature_table.c). */
 	if (!sa_features_read(&ctl_pins, feat))
-		sa_features_print(feat);
+		sa_features_print(feat, latency_print_feature);
 	else
 		print_null("features", "features:  not recorded (loaded by an older build, which needed every feature)\n");
 	if (!sa_policy_read(&ctl_pins, &pol))

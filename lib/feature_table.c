@@ -135,53 +135,66 @@ static void impl_error(const struct sa_feature_impl *im, const struct sa_feature
 		snprintf(buf, len, "%s", strerror(-st->err[i]));
 }
 
-void sa_features_print(const struct sa_feature_state st[SA_FEAT_MAX])
+void sa_feature_print_row(const char *key, int in_use, const char *const names[],
+			  const char *const errors[], unsigned int n, const char *loses)
 {
-	char why[256], text[512];
+	bool first = true;
+
+	open_json_object(NULL);
+	print_string("name", "    %-17s", key);
+	if (in_use >= 0)
+		print_string("in_use", " %s", names[in_use]);
+	else
+		print_null("in_use", " off");
+	/* Why a better implementation is not used. */
+	open_json_array("implementations", NULL);
+	for (unsigned int i = 0; i < n; i++) {
+		open_json_object(NULL);
+		print_string("name", NULL, names[i]);
+		print_bool("available", NULL, !errors[i]);
+		if (errors[i]) {
+			print_string("error", NULL, errors[i]);
+			if (in_use < 0 || i < (unsigned int)in_use) {
+				print_text("%s%s: %s", !first ? "; " : in_use >= 0 ? " (not " : " (",
+					   names[i], errors[i]);
+				first = false;
+			}
+		}
+		close_json_object();
+	}
+	close_json_array(NULL);
+	if (!first)
+		print_text(")");
+	if (loses)
+		print_string("loses", "\n                      loses: %s", loses);
+	else
+		print_null("loses", NULL);
+	print_text("\n");
+	close_json_object();
+}
+
+void sa_features_print(const struct sa_feature_state st[SA_FEAT_MAX], void (*more)(void))
+{
+	char why[SA_FEAT_MAX_IMPLS][256];
 
 	open_json_array("features", "features:\n");
 	for (int f = 0; f < SA_FEAT_MAX; f++) {
 		const struct sa_feature_desc *d = &sa_features[f];
-		const char *lost;
-		bool first = true;
+		const char *names[SA_FEAT_MAX_IMPLS], *errors[SA_FEAT_MAX_IMPLS];
+		bool on = st[f].impl < d->n_impls;
 
-		open_json_object(NULL);
-		print_string("name", "    %-17s", d->key);
-		if (st[f].impl < d->n_impls)
-			print_string("in_use", " %s", d->impls[st[f].impl].name);
-		else
-			print_null("in_use", " off");
-		/* Why a better implementation is not used. */
-		open_json_array("implementations", NULL);
 		for (unsigned int i = 0; i < d->n_impls; i++) {
-			const struct sa_feature_impl *im = &d->impls[i];
-
-			open_json_object(NULL);
-			print_string("name", NULL, im->name);
-			print_bool("available", NULL, st[f].err[i] == 0 && !(st[f].forced & (1u << i)));
+			names[i] = d->impls[i].name;
+			errors[i] = NULL;
 			if (st[f].err[i] || (st[f].forced & (1u << i))) {
-				impl_error(im, &st[f], i, why, sizeof(why));
-				print_string("error", NULL, why);
-				if (i < st[f].impl || st[f].impl >= d->n_impls) {
-					snprintf(text, sizeof(text), "%s%s: %s",
-						 !first ? "; " : st[f].impl < d->n_impls ? " (not " : " (",
-						 im->name, why);
-					print_text("%s", text);
-					first = false;
-				}
+				impl_error(&d->impls[i], &st[f], i, why[i], sizeof(why[i]));
+				errors[i] = why[i];
 			}
-			close_json_object();
 		}
-		close_json_array(NULL);
-		if (!first)
-			print_text(")");
-		lost = st[f].impl < d->n_impls ? d->impls[st[f].impl].lost : d->lost_off;
-		if (lost)
-			print_string("loses", "\n                      loses: %s", lost);
-		else
-			print_null("loses", NULL);
-		print_text("\n");
-		close_json_object();
+		sa_feature_print_row(d->key, on ? (int)st[f].impl : -1, names, errors, d->n_impls,
+				     on ? d->impls[st[f].impl].lost : d->lost_off);
 	}
+	if (more)
+		more();
 	close_json_array(NULL);
 }

@@ -48,7 +48,11 @@ bool sa_feature_in_use(const struct sa_pins *p, enum sa_feature f, unsigned int 
 /* Name of the implementation in use, or "off". */
 const char *sa_feature_impl_name(enum sa_feature f, const struct sa_feature_state *st);
 /* The feature table with each implementation's probe result, text or JSON
- * (lib/output.h), as `status` and `sockaccel-loader --probe` show it. */
-void sa_features_print(const struct sa_feature_state st[SA_FEAT_MAX]);
+ * (lib/output.h), as `status` and `sockaccel-loader --probe` show it; more
+ * (may be NULL) prints further rows into the same table. */
+void sa_features_print(const struct sa_feature_state st[SA_FEAT_MAX], void (*more)(void));
+/* One row: in_use indexes names[] (-1: off); errors[i] NULL when available. */
+void sa_feature_print_row(const char *key, int in_use, const char *const names[],
+			  const char *const errors[], unsigned int n, const char *loses);
 
 #endif

@@ -248,7 +248,7 @@ int main(int argc, char **argv)
 		sa_probe_features(feat);
 		output_begin(false);
 		open_json_object(NULL);
-		sa_features_print(feat);
+		sa_features_print(feat, NULL);
 		close_json_object();
 		output_end();
 		return 0;
@@ -284,7 +284,7 @@ int main(int argc, char **argv)
 		}
 		if (env.verbose) {
 			printf("loaded programs and pinned them in %s\n", pins.dir);
-			sa_features_print(feat);
+			sa_features_print(feat, NULL);
 		}
 		for (i = 0; i < SA_FEAT_MAX; i++)
 			if (feat[i].impl == SA_IMPL_OFF)

@@ -20,9 +20,13 @@ assert_ne "$(jq -r '.features[] | select(.name == "conns_listing") | .in_use' <<
 # 1. A normal load records what the probe found, and status shows it.
 load "$SA_CG"
 st=$($SA_CTL -j status) || fail "status: $st"
-assert_eq "$(jq -c '[.features[].name] | sort' <<<"$st")" "$FEATURES" "features in status"
-assert_eq "$(jq -c '[.features[] | {name, in_use}]' <<<"$st")" \
+LOADFEAT='[.features[] | select(.name != "syscall_latency")]'
+assert_eq "$(jq -c "$LOADFEAT | map(.name) | sort" <<<"$st")" "$FEATURES" "features in status"
+assert_eq "$(jq -c "$LOADFEAT | map({name, in_use})" <<<"$st")" \
 	"$(jq -c '[.features[] | {name, in_use}]' <<<"$probe")" "status = probe"
+# status adds what `sockaccelctl latency` would use (probed there and then)
+assert_match "$(jq -r '.features[] | select(.name == "syscall_latency") | .in_use' <<<"$st")" \
+	'^(fentry|tp_btf|raw_tp)$' "syscall latency mechanism"
 $SA_CTL status | grep -q '^features:' || fail "status (text) shows no feature table"
 $SA_CTL teardown >/dev/null || fail "teardown"
 
