@@ -272,12 +272,13 @@ mnt tmpfs /run mode=0755
 mkdir -p /run/netns /run/lock /run/user
 # modules on demand (request_module runs the host's /sbin/modprobe)
 mkdir -p /lib/modules && ln -sfn "$MODDIR" "/lib/modules/$KVER" || fail "/lib/modules/$KVER"
-# a build dir under the fresh /tmp or /run: bind the host's copy back
-case $SA_BUILD in
-/tmp/* | /run/*)
-	mkdir -p "$SA_BUILD" && mount --bind "/.sa-vm/lower$SA_BUILD" "$SA_BUILD" ||
-		fail "cannot bind $SA_BUILD" ;;
-esac
+# a checkout or build dir under the fresh /tmp or /run (a CI clone in /tmp):
+# bind the host's copy back (the checkout first: the build may lie inside)
+for d in "$SA_ROOT" "$SA_BUILD"; do
+	case $d in /tmp/* | /run/*) ;; *) continue ;; esac
+	[ -n "$(ls -A "$d" 2>/dev/null)" ] && continue	# inside the checkout, bound already
+	mkdir -p "$d" && mount --bind "/.sa-vm/lower$d" "$d" || fail "cannot bind $d"
+done
 ip link set lo up || fail "lo up"
 echo "sa-vm" >/proc/sys/kernel/hostname
 ulimit -Hn "$NOFILE_HARD" 2>/dev/null
