@@ -1,7 +1,7 @@
 # sockaccelctl latency: exact counts for a known workload inside the traced
 # cgroup (and a child cgroup: the filter covers the subtree), nothing from a
-# process outside it, the ~200 ms blocking recv in the "blocked" class and in
-# the bucket that contains 200 ms, JSON that parses and matches the text of a
+# process outside it, the ~160 ms blocking recv in the "blocked" class and in
+# the bucket that contains 160 ms, JSON that parses and matches the text of a
 # second tracer running at the same time, programs gone after SIGINT.
 # timeout: 120
 . "$SA_LIB"
@@ -25,11 +25,11 @@ for id in $(prog_ids json); do
 	bpftool prog show id "$id" >/dev/null 2>&1 || fail "program id $id (from -v) is not loaded while tracing"
 done
 
-# In SA_CG: 1000 sendto, 600 + 7 (EAGAIN) + 1 (blocks ~200 ms) recvfrom, and the
+# In SA_CG: 1000 sendto, 600 + 7 (EAGAIN) + 1 (blocks ~160 ms) recvfrom, and the
 # releasing thread's 1 sendto. In SA_CG/sub: 234 sendto, 10 recvfrom.
 # Outside (sibling cgroup): 5000 sendto, 300 + 50 + 1 recvfrom: must not count.
 bg_in "$SA_NS" "$SA_CG" "$SYS" --wait "$GO" --sendto 1000 --recvfrom 600 --eagain 7 \
-	--block-ms 200 >"$SA_TMP/w1.log" 2>&1
+	--block-ms 160 >"$SA_TMP/w1.log" 2>&1
 W1=$BG_PID
 bg_in "$SA_NS" "$SUB" "$SYS" --wait "$GO" --sendto 234 --recvfrom 10 >"$SA_TMP/w2.log" 2>&1
 W2=$BG_PID
@@ -61,12 +61,13 @@ for s in sendmsg sendmmsg recvmsg recvmmsg poll epoll_wait epoll_pwait io_uring_
 	assert_eq "$(jsys "$J" $s .count)" 0 "$s count"
 done
 
-# The blocking recv: in the blocked class, in the bucket holding 200 ms, alone there.
+# The blocking recv: in the blocked class, in the bucket holding 160 ms (128-255:
+# room for a VM's scheduling delay, which made 200 ms read as 269), alone there.
 assert_ge "$(jsys "$J" recvfrom .blocked.count)" 1 "recvfrom blocked calls"
-b200=$(jsys "$J" recvfrom '[.blocked.buckets[] | select(.low <= 200 and .high >= 200) | .count] | add // 0')
-assert_eq "$b200" 1 "blocked recvfrom calls in the bucket containing 200 ms"
-assert_eq "$(jsys "$J" recvfrom '[.ran.buckets[] | select(.low <= 200 and .high >= 200) | .count] | add // 0')" 0 \
-	"a 200 ms call classed as not blocked"
+b160=$(jsys "$J" recvfrom '[.blocked.buckets[] | select(.low <= 160 and .high >= 160) | .count] | add // 0')
+assert_eq "$b160" 1 "blocked recvfrom calls in the bucket containing 160 ms"
+assert_eq "$(jsys "$J" recvfrom '[.ran.buckets[] | select(.low <= 160 and .high >= 160) | .count] | add // 0')" 0 \
+	"a 160 ms call classed as not blocked"
 # histograms add up to the counts; class counts add up to the total
 for s in sendto recvfrom read write; do
 	c=$(jsys "$J" $s .count)

@@ -359,7 +359,7 @@ else
 	rc=$(sed -n 's/^SA-VM-EXIT=\([0-9]*\).*/\1/p' "$WORK/console.txt" | tail -n1)
 fi
 # kernel lines only ("[  12.345678] ..."): the tests' own output may say anything
-panic_re='^\[ *[0-9]+\.[0-9]+\] (Kernel panic|Oops|BUG:|kernel BUG|general protection fault|.*: [0-9a-f]{4} \[#[0-9]+\])'
+panic_re='^\[ *[0-9]+\.[0-9]+\] (Kernel panic|Oops|.*BUG:|kernel BUG|general protection fault|.*: [0-9a-f]{4} \[#[0-9]+\])'
 if grep -Eq "$panic_re" "$WORK/console.txt"; then
 	what="panic"
 	echo "vm: the guest kernel crashed; its console from the first report:"
