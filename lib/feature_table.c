@@ -112,13 +112,6 @@ int sa_features_pin(const struct sa_pins *p, const struct sa_feature_state st[SA
 	return r;
 }
 
-bool sa_feature_in_use(const struct sa_pins *p, enum sa_feature f, unsigned int impl)
-{
-	struct sa_feature_state st[SA_FEAT_MAX];
-
-	return !sa_features_read(p, st) && st[f].impl == impl;
-}
-
 const char *sa_feature_impl_name(enum sa_feature f, const struct sa_feature_state *st)
 {
 	return st->impl < sa_features[f].n_impls ? sa_features[f].impls[st->impl].name : "off";

@@ -42,8 +42,6 @@ bool sa_feature_forced_missing(const char *name);
 int sa_features_read(const struct sa_pins *p, struct sa_feature_state st[SA_FEAT_MAX]);
 /* Create, fill and pin the "features" map (the load's last pin). */
 int sa_features_pin(const struct sa_pins *p, const struct sa_feature_state st[SA_FEAT_MAX]);
-/* In use? (false too when the pin cannot be read) */
-bool sa_feature_in_use(const struct sa_pins *p, enum sa_feature f, unsigned int impl);
 
 /* Name of the implementation in use, or "off". */
 const char *sa_feature_impl_name(enum sa_feature f, const struct sa_feature_state *st);

@@ -217,10 +217,11 @@ int sa_upgrade(const struct sa_pins *p, char *err, size_t errlen)
 	bool legacy;
 	int r, map_fd = -1;
 
-	legacy = sa_features_read(p, running) == -ENOENT;
+	r = sa_features_read(p, running);
+	legacy = r == -ENOENT;
 	if (legacy)
 		legacy_features(running);
-	else if ((r = sa_features_read(p, running))) {
+	else if (r) {
 		snprintf(err, errlen, "read the pinned feature table: %s", strerror(-r));
 		return r;
 	}
