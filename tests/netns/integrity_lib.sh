@@ -84,6 +84,10 @@ held_start() {
 	HOLD=$SA_TMP/go-$((PORT + 1))
 	pair_start "$1" "$2" "--hold-file $HOLD" "${@:3}"
 }
+# held_both_start SERVER_CG CLIENT_CG ARGS...: held_start with neither end
+# reading until held_finish, so both sockets stay open until then however
+# slow the machine is (a client that has read everything closes).
+held_both_start() { held_start "$1" "$2" --hold-file "$SA_TMP/go-$((PORT + 1))" "${@:3}"; }
 # held_until_bound SERVER_CG CLIENT_CG BOUND BYTES SIZE: a held c2s stream of
 # BYTES in SIZE writes; returns once the client has redirected up to BOUND
 # (the unread bound: the rest waits on TCP).
