@@ -84,7 +84,7 @@ static int probe_impl(const struct sa_feature_impl *im)
 	for (k = 0; k < 3; k++)
 		bpf_link__destroy(links[k]);
 	sockaccel_bpf__destroy(skel);
-	return r ? r : 0;
+	return r;
 }
 
 void sa_probe_features(struct sa_feature_state st[SA_FEAT_MAX])
