@@ -118,6 +118,12 @@ static __always_inline void sa_insert(struct bpf_sock_ops *skops)
 		return sa_off(st, SA_R_POLICY_COMM, SA_SKIPPED_POLICY_COMM);
 	if (!sa_ports_allowed(&key))
 		return sa_off(st, SA_R_POLICY_PORT, SA_SKIPPED_POLICY_PORT);
+	/* A process known to read sockets with splice() (--splicers, or seen
+	 * doing it): nothing may ever be redirected to its sockets. Looked up
+	 * here, not at creation: a name learned later covers listeners and
+	 * processes that existed before. */
+	if ((st->flags & SA_F_COMM_SET) && bpf_map_lookup_elem(&splicers, st->comm))
+		return sa_off(st, SA_R_SPLICER, SA_SKIPPED_SPLICER);
 	/* Bytes already in this socket's TCP receive queue would be overtaken
 	 * by anything redirected to it: peers must not redirect to it, so it
 	 * stays out of the map (its own sends then find no peer view: TCP). */
@@ -273,7 +279,7 @@ static __always_inline void sa_leave_map(struct sa_sock_state *st, __u8 reason)
 	struct sa_rx_progress *own = bpf_map_lookup_elem(&rx_progress, &st->key);
 
 	if (own)
-		own->flags |= SA_RX_UNMAPPING;
+		sa_rx_flag_set(own, SA_RX_B_UNMAPPING);
 	sa_set_mode(st, SA_MODE_TCP, reason);
 }
 
@@ -293,6 +299,48 @@ static __always_inline int sa_slow_stream(const struct sa_config *cfg, struct sa
 	sa_leave_map(st, SA_R_SLOW_STREAM);
 	count(SA_T_SLOW_STREAM, 1);
 	return 1;
+}
+
+/*
+ * The peer was seen reading with splice(), which reads only the TCP receive
+ * queue. With nothing redirected left unread, TCP is in order for every
+ * reader: TCP for good, and the connection leaves the map once drained. With
+ * redirected bytes unread (the peer read with recvmsg, then began to splice),
+ * any TCP byte would overtake them for a splice reader: keep redirecting, so
+ * that order holds and a recvmsg still reads everything; past the unread
+ * bound, refuse the send (EACCES) rather than reorder (docs/limitations.md).
+ * Returns the verdict, or -1: redirect.
+ */
+static __always_inline int sa_to_splicer(struct sa_sock_state *st, struct sa_rx_progress *rx,
+					 __u64 len, __u64 sent)
+{
+	if (rx->redir_end <= rx->read_bytes) {
+		if (st->reason != SA_R_PEER_SPLICES) {
+			if (st->mode == SA_MODE_TCP)	/* sa_set_mode counts mode changes only */
+				count(SA_T_PEER_SPLICES, 1);
+			sa_leave_map(st, SA_R_PEER_SPLICES);
+		}
+		return sa_pass(st, len, 0);
+	}
+	/* Already on TCP (e.g. slow reader): a splice reader reads the later
+	 * TCP bytes before the redirected ones, which the kernel gives only to
+	 * recvmsg. Nothing left to save; count it (docs/limitations.md). */
+	if (st->mode != SA_MODE_REDIRECT) {
+		if (st->reason != SA_R_SPLICE_LATE) {
+			count(SA_SPLICE_LATE_TCP, 1);
+			sa_set_mode(st, SA_MODE_TCP, SA_R_SPLICE_LATE);
+		}
+		return sa_pass(st, len, 0);
+	}
+	if (st->reason != SA_R_SPLICE_LATE) {
+		count(SA_SPLICE_LATE, 1);
+		sa_set_mode(st, SA_MODE_REDIRECT, SA_R_SPLICE_LATE);
+	}
+	if ((sent > rx->read_bytes ? sent - rx->read_bytes : 0) + len > rx->limit) {
+		count(SA_SPLICE_REFUSED_MSGS, 1);
+		return SK_DROP;
+	}
+	return -1;	/* redirect */
 }
 
 SEC("sk_msg")
@@ -350,9 +398,19 @@ int sa_sk_msg(struct sk_msg_md *msg)
 			sa_set_mode(st, SA_MODE_TCP, SA_R_PEER_UNMAPPING);
 		return sa_pass(st, len, 0);
 	}
+	/* The peer reads with splice(). */
+	if (rx && (rx->flags & SA_RX_SPLICED)) {
+		int v = sa_to_splicer(st, rx, len, sent);
+
+		if (v >= 0)
+			return v;
+		if (bpf_msg_redirect_hash(msg, &sock_map, &peer, BPF_F_INGRESS) != SK_PASS)
+			return sa_no_peer(st, len);
+		return sa_redirected(st, rx, len);
+	}
 
 	if (st->mode == SA_MODE_TCP) {
-		if (st->reason == SA_R_SLOW_READER) {
+		if (st->reason == SA_R_SLOW_READER || st->reason == SA_R_AWAIT_READER) {
 			st->burst_msgs++;
 			st->burst_bytes += len;
 			st->slow_msgs++;
@@ -364,9 +422,19 @@ int sa_sk_msg(struct sk_msg_md *msg)
 		 * in flight or unread: the peer has read every byte this socket
 		 * ever sent (both counters only count bytes after insertion,
 		 * before which neither side had sent or received any). */
-		if (!sa_reason_recoverable(st->reason) || !rx || rx->read_bytes != sent)
+		if (!sa_reason_recoverable(st->reason) || !rx || !sa_peer_proved_reads(cfg, rx, sent))
 			return sa_pass(st, len, !rx);
-		ok_reason = SA_R_RECOVERED;
+		ok_reason = st->reason == SA_R_AWAIT_READER ? SA_R_PEER_ACCELERATED : SA_R_RECOVERED;
+	} else if (st->mode == SA_MODE_NEW && rx && !sa_peer_proved_reads(cfg, rx, sent)) {
+		/* Nothing is redirected to a socket before it has read with
+		 * recvmsg (splice readers never do: state.h). Counted like a
+		 * slow reader's sends, so that a one-way stream to a reader that
+		 * never proves leaves the map (sa_slow_stream). */
+		sa_set_mode(st, SA_MODE_TCP, SA_R_AWAIT_READER);
+		st->slow_msgs = 1;
+		st->burst_msgs++;
+		st->burst_bytes += len;
+		return sa_pass(st, len, 0);
 	} else {
 		ok_reason = SA_R_PEER_ACCELERATED;
 	}
@@ -436,6 +504,9 @@ static __always_inline void sa_rx_account(struct sock *sk, int ret, int flags)
 		return;
 	}
 	__sync_fetch_and_add(&rx->read_bytes, (__u64)ret);
+	/* It reads with recvmsg: the proof sa_peer_proved_reads() waits for. */
+	if (!(rx->flags & SA_RX_READS))
+		sa_rx_flag_set(rx, SA_RX_B_READS);
 	/* It reads: whatever it sends is not a one-way stream. */
 	st->burst_msgs = 0;
 	st->burst_bytes = 0;
@@ -466,6 +537,114 @@ SEC("fexit/inet6_recvmsg")
 int BPF_PROG(sa_rx_fexit6, struct socket *sock, struct msghdr *msg, size_t size, int flags, int ret)
 {
 	sa_rx_account(sock->sk, ret, flags);
+	return 0;
+}
+
+/* ------------------------------------------------------- splice readers */
+
+#define SA_S_IFMT	00170000
+#define SA_S_IFSOCK	0140000
+#define SA_SOCK_STREAM	1
+
+/* Socket key (own view) was seen read with splice() by the current process:
+ * mark its read accounting (sa_sk_msg stops redirecting to it) and learn the
+ * process name (sa_insert keeps its new sockets out). Only sockets sockaccel
+ * accelerates (with read accounting) count. */
+static __always_inline void sa_splice_seen(const struct sa_sock_key *key)
+{
+	struct sa_splicer *sp, fresh = { .flags = SA_SPLICER_SEEN };
+	char comm[SA_COMM_LEN] = {};
+	struct sa_rx_progress *rx;
+	int late;
+
+	rx = bpf_map_lookup_elem(&rx_progress, key);
+	if (!rx || (rx->flags & SA_RX_SPLICED))
+		return;
+	sa_rx_flag_set(rx, SA_RX_B_SPLICED);
+	late = rx->redir_end > rx->read_bytes;
+	count(SA_SPLICE_SOCKETS, 1);
+	bpf_get_current_comm(comm, sizeof(comm));
+	sp = bpf_map_lookup_elem(&splicers, comm);
+	if (!sp) {
+		bpf_map_update_elem(&splicers, comm, &fresh, BPF_NOEXIST);
+		sp = bpf_map_lookup_elem(&splicers, comm);
+		if (!sp)
+			return;
+	}
+	/* Statistics for status and the foreground loader's warning. */
+	__sync_fetch_and_add(&sp->sockets, 1);
+	if (late)
+		__sync_fetch_and_add(&sp->late, 1);
+	sp->last_ns = bpf_ktime_get_ns();
+	sp->last_pid = bpf_get_current_pid_tgid() >> 32;
+	if (!(sp->flags & SA_SPLICER_SEEN))
+		sp->flags |= SA_SPLICER_SEEN;
+}
+
+/* Splice detection, first choice: every splice read of a TCP socket, from
+ * splice(2) and io_uring alike, with the socket in hand. */
+SEC("fentry/tcp_splice_read")
+int BPF_PROG(sa_splice_fentry, struct socket *sock)
+{
+	struct sa_sock_state *st;
+	struct sa_sock_key key;
+
+#ifdef SA_BARE
+	return 0;
+#endif
+	st = bpf_sk_storage_get(&sock_state, sock->sk, 0, 0);
+	if (!st || !(st->flags & SA_F_INSERTED))
+		return 0;
+	key = st->key;
+	sa_splice_seen(&key);
+	return 0;
+}
+
+/* The TCP socket behind the current process's file descriptor fd, or NULL.
+ * Read with bpf_probe_read (CO-RE): a tracepoint has no socket argument. */
+static __always_inline struct sock *sa_fd_tcp_sock(long fd)
+{
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
+	struct file **fds, *f = NULL;
+	struct socket *sock;
+	struct sock *sk;
+
+	if (!fdt || fd < 0 || fd >= BPF_CORE_READ(fdt, max_fds))
+		return NULL;
+	fds = BPF_CORE_READ(fdt, fd);
+	if (bpf_probe_read_kernel(&f, sizeof(f), &fds[fd]) || !f)
+		return NULL;
+	if ((BPF_CORE_READ(f, f_inode, i_mode) & SA_S_IFMT) != SA_S_IFSOCK)
+		return NULL;
+	sock = BPF_CORE_READ(f, private_data);
+	sk = BPF_CORE_READ(sock, sk);
+	if (!sk || BPF_CORE_READ(sk, sk_protocol) != SA_IPPROTO_TCP ||
+	    BPF_CORE_READ(sk, sk_type) != SA_SOCK_STREAM)
+		return NULL;
+	return sk;
+}
+
+/* Second choice: the splice(2) system call's entry (its input descriptor).
+ * Misses io_uring's splice (no system call). */
+SEC("tp/syscalls/sys_enter_splice")
+int sa_splice_tp(struct trace_event_raw_sys_enter *ctx)
+{
+	struct sa_sock_key key = {};
+	struct sa_conn c;
+	struct sock *sk;
+
+#ifdef SA_BARE
+	return 0;
+#endif
+	sk = sa_fd_tcp_sock(ctx->args[0]);
+	if (!sk)
+		return 0;
+	sa_conn_from_sock(&c, sk);
+	if (c.family != AF_INET && c.family != AF_INET6)
+		return 0;
+	sa_key_build(&key, &c, sa_sock_netns_cookie(sk), 0);
+	sa_splice_seen(&key);
 	return 0;
 }
 
@@ -511,6 +690,7 @@ static __always_inline void sa_conn_record_write(struct seq_file *seq, const str
 		r.rx_read_bytes = rx->read_bytes;
 		r.rx_limit = rx->limit;
 		r.rx_redir_end = rx->redir_end;
+		r.rx_flags = rx->flags;
 	}
 	bpf_seq_write(seq, &r, sizeof(r));
 }

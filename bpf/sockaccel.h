@@ -51,6 +51,15 @@ enum sa_counter {
 	SA_RX_READ_BYTES,		/* bytes read by accelerated sockets (tracked reads) */
 	SA_T_SLOW_STREAM,		/* one-way stream its reader could not keep up with: leaves the map */
 	SA_RX_RELEASED,			/* read accounting entries freed when their socket was destroyed */
+	/* --- splice readers (docs/design.md "Splice readers") --- */
+	SA_T_NEW_AWAIT_READER,		/* first send on TCP: the peer has not read with recvmsg yet */
+	SA_T_AWAIT_REDIRECT,		/* first redirect, once the peer read every byte with recvmsg */
+	SA_SPLICE_SOCKETS,		/* accelerated sockets seen splicing (first splice of each) */
+	SA_T_PEER_SPLICES,		/* directions moved to TCP for good: their peer splices */
+	SA_SPLICE_LATE,			/* directions whose peer began to splice with redirected bytes unread */
+	SA_SPLICE_REFUSED_MSGS,		/* sends refused (EACCES): late splicer past the unread bound */
+	SA_SKIPPED_SPLICER,		/* not inserted: created by a process known to splice */
+	SA_SPLICE_LATE_TCP,		/* like splice_late, but the direction was already on TCP: misordered */
 	SA_COUNTER_MAX,
 };
 
@@ -87,6 +96,10 @@ enum sa_reason {
 	SA_R_PEER_UNMAPPING,	/* TCP for good: the peer is leaving the map (stream) */
 	SA_R_UNMAPPED,		/* OFF: taken out of the map once drained (plain TCP) */
 	SA_R_SLOW_STREAM,	/* TCP for good: a one-way stream its reader cannot keep up with */
+	SA_R_AWAIT_READER,	/* TCP until the peer has read every byte with recvmsg (splice safety) */
+	SA_R_PEER_SPLICES,	/* TCP for good: the peer reads with splice() */
+	SA_R_SPLICE_LATE,	/* the peer began to splice with redirected bytes unread (REDIRECT kept) */
+	SA_R_SPLICER,		/* OFF: created by a process known to splice (--splicers, or seen) */
 	SA_REASON_MAX,
 };
 
@@ -130,7 +143,14 @@ struct sa_rx_progress {
 	__u64 cookie;		/* the reading socket's cookie: only it may free the entry */
 };
 
-#define SA_RX_UNMAPPING	(1u << 0)	/* leaving the map: peers must send by TCP */
+/* One flag per byte of flags: each is set by a plain byte store (its
+ * writers run on different CPUs, and an atomic OR needs -mcpu=v3). */
+#define SA_RX_B_UNMAPPING	0	/* leaving the map: peers must send by TCP */
+#define SA_RX_B_READS		1	/* it has read with recvmsg (counted) */
+#define SA_RX_B_SPLICED		2	/* it was seen reading with splice() */
+#define SA_RX_UNMAPPING	(1ull << (8 * SA_RX_B_UNMAPPING))
+#define SA_RX_READS	(1ull << (8 * SA_RX_B_READS))
+#define SA_RX_SPLICED	(1ull << (8 * SA_RX_B_SPLICED))
 
 /* Stream detection: this many sends in a row without a read, averaging
  * less than SA_STREAM_AVG_BYTES, make a direction a stream (docs/design.md). */
@@ -144,6 +164,19 @@ struct sa_rx_progress {
  * sk_rcvbuf (tcp_add_backlog drops segments above ~2 x; bpf/lib/state.h). */
 #define SA_BACKLOG_SAFE_RCVBUFS	2
 
+/* Value of the "splicers" map (key: process name, NUL padded): processes
+ * whose sockets are never inserted, because they read sockets with splice(). */
+struct sa_splicer {
+	__u64 sockets;		/* accelerated sockets it was seen splicing */
+	__u64 late;		/* of those, with redirected bytes unread at that moment */
+	__u64 last_ns;		/* bpf_ktime_get_ns() of the last one */
+	__u32 last_pid;		/* its tgid */
+	__u32 flags;		/* SA_SPLICER_* */
+};
+#define SA_SPLICER_LISTED	(1u << 0)	/* in the loader's --splicers list */
+#define SA_SPLICER_SEEN		(1u << 1)	/* seen splicing from an accelerated socket */
+#define SA_SPLICER_ENTRIES	1024
+
 /* One record of the conns iterator: a socket's state plus live fields. */
 struct sa_conn_record {
 	struct sa_sock_state st;
@@ -152,6 +185,7 @@ struct sa_conn_record {
 	__u64 rx_redir_end;		/* rx_progress.redir_end */
 	__u32 tcp_state;		/* sk_state */
 	__u32 has_rx;			/* rx_progress entry present */
+	__u64 rx_flags;			/* rx_progress.flags (SA_RX_*) */
 };
 
 /* Loader policy, persisted in the "config" ARRAY (one element). */
@@ -197,6 +231,7 @@ enum sa_feature {
 	SA_FEAT_SOCK_DESTROY,	/* free read accounting when a socket is destroyed */
 	SA_FEAT_CONNS,		/* listing every socket's state (conns) */
 	SA_FEAT_PROC_NAMES,	/* process names (--exclude-comm, conns comm) */
+	SA_FEAT_SPLICE_DETECT,	/* seeing a socket read with splice() */
 	SA_FEAT_MAX,
 };
 #define SA_FEAT_MAX_IMPLS	4

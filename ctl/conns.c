@@ -89,6 +89,11 @@ static void print_record(const struct sa_conn_record *r, const struct sa_conn_re
 		print_uint("read_bytes", NULL, r->rx_read_bytes);
 		print_uint("unread_bytes", "%10llu ", unread);
 		print_uint("limit", "%10llu", r->rx_limit);
+		/* How this socket reads, as the programs saw it: recvmsg
+		 * counted (the proof redirects wait for), splice seen. */
+		print_bool("reads_recvmsg", NULL, r->rx_flags & SA_RX_READS);
+		print_bool("splices", r->rx_flags & SA_RX_SPLICED ? " splice" : "",
+			   r->rx_flags & SA_RX_SPLICED);
 	} else {
 		print_null("read_bytes", NULL);
 		print_null("unread_bytes", "         - ");

@@ -62,6 +62,9 @@ static void print_totals(const struct sa_counters *c, int active)
 	print_counter(sa_counter_names[SA_T_SLOW_STREAM], c->v[SA_T_SLOW_STREAM]);
 	print_counter(sa_counter_names[SA_RX_READ_BYTES], c->v[SA_RX_READ_BYTES]);
 	print_counter(sa_counter_names[SA_RX_RELEASED], c->v[SA_RX_RELEASED]);
+	/* splice readers (docs/design.md "Splice readers") */
+	for (int i = SA_T_NEW_AWAIT_READER; i <= SA_SPLICE_LATE_TCP; i++)
+		print_counter(sa_counter_names[i], c->v[i]);
 }
 
 static void print_rates(const struct sa_counters *now, const struct sa_counters *prev,

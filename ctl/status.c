@@ -123,6 +123,7 @@ int do_status(int argc, char **argv)
 		print_null("features", "features:  not recorded (loaded by an older build, which needed every feature)\n");
 	if (!sa_policy_read(&ctl_pins, &pol))
 		sa_policy_print(&pol);
+	sa_splicers_seen_print(&ctl_pins);
 	print_uint("map_entries", "sock_map:  %llu", entries);
 	print_uint("map_capacity", " / %llu entries\n", mi.max_entries);
 	open_json_array("cgroups", "cgroups:\n");

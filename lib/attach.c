@@ -236,7 +236,7 @@ int sa_detach_all(const struct sa_pins *p, char *err, size_t errlen)
 int sa_unload(struct sa_pins *p, char *err, size_t errlen)
 {
 	static const char *const links[] = { SA_PIN_LINK_RX_TRACK, SA_PIN_LINK_RX_TRACK6,
-					     SA_PIN_LINK_SOCK_DESTROY, SA_PIN_ITER_CONNS };
+					     SA_PIN_LINK_SOCK_DESTROY, SA_PIN_ITER_CONNS, SA_PIN_LINK_SPLICE };
 	char path[PATH_MAX];
 	int map_fd, prog_fd, entries = 0, r;
 

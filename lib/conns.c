@@ -40,6 +40,10 @@ const char *const sa_reason_names[SA_REASON_MAX] = {
 	[SA_R_PEER_UNMAPPING] = "peer_unmapping",
 	[SA_R_SLOW_STREAM] = "slow_stream",
 	[SA_R_UNMAPPED] = "unmapped",
+	[SA_R_AWAIT_READER] = "await_reader",
+	[SA_R_PEER_SPLICES] = "peer_splices",
+	[SA_R_SPLICE_LATE] = "splice_late",
+	[SA_R_SPLICER] = "splicer",
 };
 
 const char *sa_tcp_state_name(unsigned int state)
@@ -242,6 +246,7 @@ int sa_conns_read_map(const struct sa_pins *p, struct sa_conn_record **out, size
 			recs[cnt].rx_read_bytes = rx.read_bytes;
 			recs[cnt].rx_limit = rx.limit;
 			recs[cnt].rx_redir_end = rx.redir_end;
+			recs[cnt].rx_flags = rx.flags;
 			recs[cnt].st.cgroup_id = rx.cgroup_id;
 		}
 		cnt++;

@@ -60,6 +60,22 @@ const struct sa_feature_desc sa_features[SA_FEAT_MAX] = {
 		},
 		.n_impls = 1,
 	},
+	[SA_FEAT_SPLICE_DETECT] = {
+		.key = "splice_detection",
+		.title = "splice detection",
+		.lost_off = "a program that reads a socket with recv() and then splice()s it is not "
+			    "seen: bytes redirected before its first splice() stay invisible to splice "
+			    "(docs/limitations.md); programs that only splice are still never redirected "
+			    "to, and --splicers still applies",
+		.impls = {
+			{ "fentry/tcp_splice_read", "tracing programs (fentry), Linux 5.5+",
+			  { "sa_splice_fentry" }, NULL },
+			{ "tp/syscalls/sys_enter_splice", "syscall tracepoints and tracefs",
+			  { "sa_splice_tp" },
+			  "io_uring's splice (IORING_OP_SPLICE) is not seen (no system call)" },
+		},
+		.n_impls = 2,
+	},
 };
 
 bool sa_feature_forced_missing(const char *name)
@@ -84,9 +100,17 @@ int sa_features_read(const struct sa_pins *p, struct sa_feature_state st[SA_FEAT
 
 	if (fd < 0)
 		return fd;
-	for (__u32 i = 0; i < SA_FEAT_MAX && !r; i++)
-		if (bpf_map_lookup_elem(fd, &i, &st[i]))
-			r = -errno;
+	for (__u32 i = 0; i < SA_FEAT_MAX && !r; i++) {
+		if (!bpf_map_lookup_elem(fd, &i, &st[i]))
+			continue;
+		r = -errno;
+		/* A load by a build that knew fewer features: the rest are off. */
+		if (r == -ENOENT && i > 0) {
+			memset(&st[i], 0, sizeof(st[i]));
+			st[i].impl = SA_IMPL_OFF;
+			r = 0;
+		}
+	}
 	close(fd);
 	return r;
 }

@@ -50,6 +50,8 @@
 #define SA_PIN_LINK_SOCK_DESTROY "link_sock_destroy"
 #define SA_PIN_FEATURES "features"
 #define SA_PIN_ITER_CONNS "iter_conns"
+#define SA_PIN_SPLICERS "splicers"
+#define SA_PIN_LINK_SPLICE "link_splice"
 #define SA_PIN_LINK_PREFIX "link_cg_"
 #define SA_PIN_LINK_CS_PREFIX "link_cs_"
 #define SA_MAX_LINKS_SCAN 4096

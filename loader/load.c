@@ -57,6 +57,11 @@ static int pin_link(const struct sa_pins *p, struct bpf_link *link, const char *
 	{ (skel)->maps.drain, SA_PIN_DRAIN },				\
 }
 
+/* Maps a build before them did not have: --upgrade creates them. */
+#define SA_SKEL_NEW_MAPS(skel) {					\
+	{ (skel)->maps.splicers, SA_PIN_SPLICERS },			\
+}
+
 /* Attach the chosen implementation of feature f and pin its links under
  * names[] (one per program). Nothing to do when the feature is off. */
 static int attach_feature(const struct sa_pins *p, struct sockaccel_bpf *skel,
@@ -79,6 +84,7 @@ static int attach_feature(const struct sa_pins *p, struct sockaccel_bpf *skel,
 static const char *const rx_link_names[] = { SA_PIN_LINK_RX_TRACK, SA_PIN_LINK_RX_TRACK6 };
 static const char *const destroy_link_names[] = { SA_PIN_LINK_SOCK_DESTROY };
 static const char *const conns_link_names[] = { SA_PIN_ITER_CONNS };
+static const char *const splice_link_names[] = { SA_PIN_LINK_SPLICE };
 
 /* Without read accounting the BPF side must know (bpf/sockaccel.h). */
 static int record_rx_untracked(struct sockaccel_bpf *skel)
@@ -117,9 +123,14 @@ int sa_load_and_pin(const struct sa_pins *p, uint32_t map_size, const struct sa_
 	{
 		struct { struct bpf_map *m; const char *name; } maps[] = SA_SKEL_MAPS(skel);
 
+		struct { struct bpf_map *m; const char *name; } new_maps[] = SA_SKEL_NEW_MAPS(skel);
+
 		for (size_t i = 0; i < sizeof(maps) / sizeof(maps[0]); i++)
 			if ((r = pin_map(p, maps[i].m, maps[i].name)))
 				STEP_FAIL(r, "pin map %s in %s", maps[i].name, p->dir);
+		for (size_t i = 0; i < sizeof(new_maps) / sizeof(new_maps[0]); i++)
+			if ((r = pin_map(p, new_maps[i].m, new_maps[i].name)))
+				STEP_FAIL(r, "pin map %s in %s", new_maps[i].name, p->dir);
 	}
 	if (feat[SA_FEAT_RX_TRACK].impl == SA_IMPL_OFF && (r = record_rx_untracked(skel)))
 		STEP_FAIL(r, "write config");
@@ -138,6 +149,10 @@ int sa_load_and_pin(const struct sa_pins *p, uint32_t map_size, const struct sa_
 		STEP_FAIL(r, "attach %s", sa_feature_impl_name(SA_FEAT_SOCK_DESTROY, &feat[SA_FEAT_SOCK_DESTROY]));
 	if ((r = attach_feature(p, skel, feat, SA_FEAT_CONNS, conns_link_names)))
 		STEP_FAIL(r, "attach %s", sa_feature_impl_name(SA_FEAT_CONNS, &feat[SA_FEAT_CONNS]));
+	/* Before any cgroup is attached: a socket is seen splicing from the start. */
+	if ((r = attach_feature(p, skel, feat, SA_FEAT_SPLICE_DETECT, splice_link_names)))
+		STEP_FAIL(r, "attach %s", sa_feature_impl_name(SA_FEAT_SPLICE_DETECT,
+							      &feat[SA_FEAT_SPLICE_DETECT]));
 
 	/* libbpf 1.1 has no bpf_program__attach_sockmap(): attach by fd. The
 	 * attachment lives as long as the (pinned) map. */
@@ -214,7 +229,7 @@ int sa_upgrade(const struct sa_pins *p, char *err, size_t errlen)
 	struct upgrade_ctx c = {};
 	struct sockaccel_bpf *skel;
 	char path[PATH_MAX];
-	bool legacy;
+	bool legacy, splice_new;
 	int r, map_fd = -1;
 
 	r = sa_features_read(p, running);
@@ -230,6 +245,15 @@ int sa_upgrade(const struct sa_pins *p, char *err, size_t errlen)
 	memcpy(feat, running, sizeof(feat));
 	feat[SA_FEAT_RX_TRACK].impl = SA_IMPL_OFF;
 	feat[SA_FEAT_SOCK_DESTROY].impl = SA_IMPL_OFF;
+	/* Splice detection is kept too (same reason). A load from before it
+	 * gets it now: probed and attached after the new programs. */
+	sa_pin_path(p, SA_PIN_LINK_SPLICE, path, sizeof(path));
+	splice_new = access(path, F_OK) && running[SA_FEAT_SPLICE_DETECT].impl == SA_IMPL_OFF;
+	if (splice_new)
+		sa_probe_feature(SA_FEAT_SPLICE_DETECT, &running[SA_FEAT_SPLICE_DETECT]);
+	feat[SA_FEAT_SPLICE_DETECT] = running[SA_FEAT_SPLICE_DETECT];
+	if (!splice_new)
+		feat[SA_FEAT_SPLICE_DETECT].impl = SA_IMPL_OFF;
 
 	skel = sockaccel_bpf__open();
 	if (!skel) {
@@ -251,6 +275,22 @@ int sa_upgrade(const struct sa_pins *p, char *err, size_t errlen)
 				STEP_FAIL(r, "reuse pinned map %s", maps[i].name);
 		}
 	}
+	{
+		struct { struct bpf_map *m; const char *name; } maps[] = SA_SKEL_NEW_MAPS(skel);
+
+		for (size_t i = 0; i < sizeof(maps) / sizeof(maps[0]); i++) {
+			int fd = sa_pin_open(p, maps[i].name);
+
+			if (fd == -ENOENT)
+				continue;	/* created by the load, pinned below */
+			if (fd < 0)
+				STEP_FAIL(fd, "open pinned map %s", maps[i].name);
+			r = bpf_map__reuse_fd(maps[i].m, fd);
+			close(fd);
+			if (r)
+				STEP_FAIL(r, "reuse pinned map %s", maps[i].name);
+		}
+	}
 	/* The tracking programs are not replaced (see load.h): do not load them. */
 	sa_probe_select_programs(skel, feat);
 	r = sockaccel_bpf__load(skel);
@@ -259,6 +299,15 @@ int sa_upgrade(const struct sa_pins *p, char *err, size_t errlen)
 			  "then drain with `sockaccelctl teardown` and load again)");
 
 	/* From here on every step leaves a consistent state. */
+	{
+		struct { struct bpf_map *m; const char *name; } maps[] = SA_SKEL_NEW_MAPS(skel);
+
+		for (size_t i = 0; i < sizeof(maps) / sizeof(maps[0]); i++) {
+			sa_pin_path(p, maps[i].name, path, sizeof(path));
+			if (access(path, F_OK) && (r = pin_map(p, maps[i].m, maps[i].name)))
+				STEP_FAIL(r, "pin map %s in %s", maps[i].name, p->dir);
+		}
+	}
 	c.sockops_fd = bpf_program__fd(skel->progs.sa_sockops);
 	c.create_fd = bpf_program__fd(skel->progs.sa_sock_create);
 	sa_pins_for_each_link(p, upgrade_cgroup, &c);
@@ -278,8 +327,15 @@ int sa_upgrade(const struct sa_pins *p, char *err, size_t errlen)
 	unlink(path);
 	if ((r = attach_feature(p, skel, feat, SA_FEAT_CONNS, conns_link_names)))
 		STEP_FAIL(r, "attach the conns iterator");
-	if (legacy && (r = sa_features_pin(p, running)))
-		STEP_FAIL(r, "pin the feature table");
+	if (splice_new &&
+	    (r = attach_feature(p, skel, running, SA_FEAT_SPLICE_DETECT, splice_link_names)))
+		STEP_FAIL(r, "attach splice detection");
+	if (legacy || splice_new) {
+		sa_pin_path(p, SA_PIN_FEATURES, path, sizeof(path));
+		unlink(path);
+		if ((r = sa_features_pin(p, running)))
+			STEP_FAIL(r, "pin the feature table");
+	}
 	r = c.updated;
 out:
 	sockaccel_bpf__destroy(skel);

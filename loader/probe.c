@@ -1,9 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #include <errno.h>
 #include <string.h>
+#include <unistd.h>
+#include <sys/mount.h>
+#include <sys/vfs.h>
+#include <linux/magic.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "probe.h"
+
+#define SA_TRACEFS "/sys/kernel/tracing"
 
 /* Is prog part of some feature's implementation (i.e. optional)? */
 static bool optional_prog(const char *name)
@@ -75,7 +81,8 @@ static int probe_impl(const struct sa_feature_impl *im)
 		struct bpf_program *prog = bpf_object__find_program_by_name(skel->obj, im->progs[k]);
 
 		/* cgroup programs need a cgroup to attach to: loading is the probe */
-		if (bpf_program__type(prog) != BPF_PROG_TYPE_TRACING)
+		if (bpf_program__type(prog) != BPF_PROG_TYPE_TRACING &&
+		    bpf_program__type(prog) != BPF_PROG_TYPE_TRACEPOINT)
 			continue;
 		links[k] = sa_probe_attach(skel, prog);
 		if (!links[k])
@@ -87,26 +94,44 @@ static int probe_impl(const struct sa_feature_impl *im)
 	return r;
 }
 
-void sa_probe_features(struct sa_feature_state st[SA_FEAT_MAX])
+/* libbpf attaches tp/ programs through tracefs, which some systems do not
+ * mount (ours: docs/kernels.md). Mount it at its standard place if nothing is
+ * mounted there; a failure only means the tracepoint probes fail. */
+static void tracefs_ensure(void)
+{
+	struct statfs s;
+
+	if (!statfs(SA_TRACEFS, &s) && s.f_type == TRACEFS_MAGIC)
+		return;
+	if (!access(SA_TRACEFS, F_OK))
+		mount("tracefs", SA_TRACEFS, "tracefs", 0, NULL);
+}
+
+void sa_probe_feature(enum sa_feature f, struct sa_feature_state *st)
 {
 	/* libbpf's own messages about a refused program are expected here. */
 	libbpf_print_fn_t old = libbpf_set_print(NULL);
 
-	memset(st, 0, sizeof(*st) * SA_FEAT_MAX);
-	for (int f = 0; f < SA_FEAT_MAX; f++) {
-		st[f].impl = SA_IMPL_OFF;
-		for (unsigned int i = 0; i < sa_features[f].n_impls; i++) {
-			const struct sa_feature_impl *im = &sa_features[f].impls[i];
+	tracefs_ensure();
+	memset(st, 0, sizeof(*st));
+	st->impl = SA_IMPL_OFF;
+	for (unsigned int i = 0; i < sa_features[f].n_impls; i++) {
+		const struct sa_feature_impl *im = &sa_features[f].impls[i];
 
-			if (sa_feature_forced_missing(im->name)) {
-				st[f].forced |= 1u << i;
-				st[f].err[i] = -EOPNOTSUPP;
-			} else {
-				st[f].err[i] = probe_impl(im);
-			}
-			if (!st[f].err[i] && st[f].impl == SA_IMPL_OFF)
-				st[f].impl = i;
+		if (sa_feature_forced_missing(im->name)) {
+			st->forced |= 1u << i;
+			st->err[i] = -EOPNOTSUPP;
+		} else {
+			st->err[i] = probe_impl(im);
 		}
+		if (!st->err[i] && st->impl == SA_IMPL_OFF)
+			st->impl = i;
 	}
 	libbpf_set_print(old);
+}
+
+void sa_probe_features(struct sa_feature_state st[SA_FEAT_MAX])
+{
+	for (int f = 0; f < SA_FEAT_MAX; f++)
+		sa_probe_feature(f, &st[f]);
 }

@@ -13,6 +13,8 @@
  * for a moment. st[f].impl is the first that worked, or SA_IMPL_OFF.
  */
 void sa_probe_features(struct sa_feature_state st[SA_FEAT_MAX]);
+/* The same for one feature. */
+void sa_probe_feature(enum sa_feature f, struct sa_feature_state *st);
 
 /* Load only the programs every load needs plus the chosen implementations'. */
 void sa_probe_select_programs(struct sockaccel_bpf *skel, const struct sa_feature_state st[SA_FEAT_MAX]);

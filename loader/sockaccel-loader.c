@@ -19,6 +19,7 @@
 #include "drain.h"
 #include "load.h"
 #include "probe.h"
+#include "splicer_watch.h"
 
 #define MAX_CGROUPS 256
 
@@ -30,6 +31,7 @@ static struct env {
 	int n_cgroups;
 	struct sa_policy policy;
 	bool policy_set;
+	bool splicers_set;
 	double drain_timeout;
 	bool upgrade;
 	bool probe;
@@ -53,9 +55,14 @@ static const char doc[] =
 "of --ports, --exclude-ports, --exclude-comm, --max-unread or\n"
 "--redirect-streams, the whole policy is replaced by the options of this run;\n"
 "without them it is left as it is. It applies to connections established\n"
-"afterwards. Exclude programs that splice() from their sockets (HAProxy, Go\n"
-"io.Copy between sockets): the kernel cannot splice redirected data\n"
-"(docs/limitations.md).\n"
+"afterwards.\n"
+"\n"
+"splice() cannot read redirected data. Nothing is redirected to a socket\n"
+"before it has read with recv() everything sent to it, so programs that only\n"
+"splice (Go's io.Copy between sockets) are never redirected to; a process\n"
+"seen splicing from an accelerated socket is not accelerated afterwards; and\n"
+"--splicers names programs that recv() first and then splice() (default:\n"
+SA_DEFAULT_SPLICERS "), which are never accelerated (docs/limitations.md).\n"
 "\n"
 "USAGE: sockaccel-loader [-v] [--pin-dir DIR] [--foreground] [POLICY] CGROUP...\n"
 "       sockaccel-loader --upgrade [CGROUP...]\n"
@@ -65,13 +72,15 @@ static const char doc[] =
 "  sockaccel-loader /sys/fs/cgroup/myservice   # attach one service\n"
 "  sockaccel-loader myservice otherservice     # relative to the cgroup2 mount\n"
 "  sockaccel-loader --foreground myservice     # stay running; detach on TERM\n"
-"  sockaccel-loader --exclude-comm haproxy web # never accelerate haproxy\n"
+"  sockaccel-loader --exclude-comm backup web  # never accelerate 'backup'\n"
+"  sockaccel-loader --splicers haproxy,myproxy web  # these recv() then splice()\n"
 "  sockaccel-loader --ports 6379,5432 db       # only these service ports\n"
 "  sockaccel-loader --upgrade                  # a newer build takes over\n"
 "  sockaccel-loader --probe                    # what this kernel supports\n";
 
 enum { OPT_PIN_DIR = 1000, OPT_FOREGROUND, OPT_PORTS, OPT_EXCLUDE_PORTS, OPT_EXCLUDE_COMM, OPT_MAX_UNREAD,
-       OPT_DRAIN_TIMEOUT, OPT_UPGRADE, OPT_MAP_SIZE, OPT_STREAM_TCP, OPT_REDIRECT_STREAMS, OPT_PROBE };
+       OPT_DRAIN_TIMEOUT, OPT_UPGRADE, OPT_MAP_SIZE, OPT_STREAM_TCP, OPT_REDIRECT_STREAMS, OPT_PROBE,
+       OPT_SPLICERS };
 
 static const struct argp_option opts[] = {
 	{ "verbose", 'v', NULL, 0, "Print libbpf debug output and the features in use", 0 },
@@ -96,6 +105,9 @@ static const struct argp_option opts[] = {
 	  "Never accelerate connections to or from these ports", 1 },
 	{ "exclude-comm", OPT_EXCLUDE_COMM, "NAME[,NAME...]", 0,
 	  "Never accelerate sockets created by these processes (or accepted from their listeners)", 1 },
+	{ "splicers", OPT_SPLICERS, "NAME[,NAME...]|none", 0,
+	  "Processes that read sockets with splice() after recv(): their sockets are never "
+	  "accelerated (default " SA_DEFAULT_SPLICERS "; processes seen splicing are added)", 1 },
 	{ "redirect-streams", OPT_REDIRECT_STREAMS, NULL, 0,
 	  "Redirect small-write streams too. By default, after 64 sends averaging under "
 	  "32 KiB without a read, a direction moves to TCP and the connection leaves the "
@@ -137,6 +149,15 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		env.policy_set = true;
 		break;
 	}
+	case OPT_SPLICERS: {
+		char err[256];
+
+		if (sa_policy_parse_splicers(arg, &env.policy, err, sizeof(err)))
+			argp_error(state, "%s", err);
+		env.splicers_set = true;
+		env.policy_set = true;
+		break;
+	}
 	case OPT_STREAM_TCP:
 	case OPT_REDIRECT_STREAMS:
 		env.policy.redirect_streams = key == OPT_REDIRECT_STREAMS;
@@ -170,6 +191,8 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 	case ARGP_KEY_END:
 		if (!env.n_cgroups && !env.upgrade && !env.probe)
 			argp_error(state, "no CGROUP given");
+		if (!env.splicers_set)	/* the default, as every policy option has one */
+			sa_policy_parse_splicers(SA_DEFAULT_SPLICERS, &env.policy, NULL, 0);
 		break;
 	default:
 		return ARGP_ERR_UNKNOWN;
@@ -184,16 +207,21 @@ static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list 
 	return vfprintf(stderr, fmt, ap);
 }
 
-static void wait_for_signal(void)
+/* Wait for a signal; meanwhile warn once a second about new splicers. */
+static void wait_for_signal(const struct sa_pins *pins)
 {
+	struct timespec tick = { .tv_sec = 1 };
 	sigset_t set;
-	int sig;
 
 	sigemptyset(&set);
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGHUP);
-	sigwait(&set, &sig);
+	sa_splicer_watch(pins);
+	while (sigtimedwait(&set, NULL, &tick) < 0) {
+		sa_splicer_watch(pins);
+		fflush(stderr);
+	}
 }
 
 int main(int argc, char **argv)
@@ -310,12 +338,14 @@ int main(int argc, char **argv)
 		      "(see `sockaccelctl status`)");
 		goto rollback;
 	}
-	if (env.policy_set) {
+	/* A first load writes the policy even without options: the defaults. */
+	if (env.policy_set || loading) {
 		if (sa_policy_write(&pins, &env.policy, err, sizeof(err))) {
 			p_err("%s", err);
 			goto rollback;
 		}
-		printf("policy set (see `sockaccelctl status`)\n");
+		if (env.policy_set)
+			printf("policy set (see `sockaccelctl status`)\n");
 	}
 
 	for (i = 0; i < env.n_cgroups; i++) {
@@ -336,7 +366,7 @@ int main(int argc, char **argv)
 
 	printf("running in the foreground; SIGTERM or SIGINT detaches what this run attached\n");
 	fflush(stdout);
-	wait_for_signal();
+	wait_for_signal(&pins);
 	r = 0;
 	if (sa_pins_lock(&pins, false, err, sizeof(err))) {
 		printf("nothing to detach: %s\n", err);

@@ -12,7 +12,11 @@
  * seeds in [--seed, --seed + --conns), each once, so a byte stream that belongs
  * to another server's connection is reported as misdelivery.  Without
  * --connect-send-now the server answers the header with a 16-byte ack before
- * any pattern byte flows, so both sockets are fully established first.
+ * any pattern byte flows, so both sockets are fully established first; the
+ * server then starts its pattern once the client's has begun (with
+ * --direction s2c, once the client has sent one "go" byte 'G'), i.e. once the
+ * client has read the ack: like a reply after a request, both directions find
+ * everything sent before them read (sockaccel redirects only then).
  *
  * Each of the --parallel slots has two threads: one opens (client) or accepts
  * (server) a connection, does the handshake and reads; the other writes.  The
@@ -446,6 +450,8 @@ struct conn {
 	bool in_ok, out_ok;
 	int end;		/* as in struct result */
 	_Atomic bool failed;	/* an error was reported for this connection */
+	bool acked;		/* server: answered a MAGIC_SYNC header with the ack */
+	_Atomic bool rx_done;	/* the receiver has stopped */
 };
 
 struct slot {
@@ -1010,6 +1016,14 @@ static void tx_run(struct conn *c, unsigned char *buf, size_t bufsz)
 	int filefd = -1;
 	double t0 = now_s();
 
+	/* After the ack, the server starts once the client's data has begun,
+	 * i.e. once the client has read the ack (it sends only after that):
+	 * sockaccel redirects to a socket only once it has read with recv()
+	 * everything sent to it, so this direction can be redirected from its
+	 * first byte, as a reply after a request is. */
+	while (c->acked && c->want_out && c->want_in && !atomic_load(&c->got) &&
+	       !atomic_load(&c->rx_done) && !atomic_load(&c->failed))
+		usleep(100);
 	if (c->want_out && cfg.send_mode == SM_SENDFILE) {
 		filefd = pattern_file(c->seed_out, c->want_out, buf, bufsz);
 		if (filefd < 0) {
@@ -1429,6 +1443,7 @@ static void conn_run(struct slot *s, struct rx *r)
 		rx_run(c, r);
 	else if (!atomic_load(&c->failed))
 		c->in_ok = true;
+	atomic_store(&c->rx_done, true);
 	if (!c->in_ok)
 		shutdown(c->fd, SHUT_RDWR);	/* wake the writer: this connection failed */
 	while (sem_wait(&s->done) && errno == EINTR)
@@ -1474,6 +1489,8 @@ static void conn_init(struct conn *c, long k, int fd, uint64_t seed)
 	c->in_ok = c->out_ok = false;
 	c->end = -1;
 	atomic_store(&c->failed, false);
+	c->acked = false;
+	atomic_store(&c->rx_done, false);
 }
 
 static void client_conn(struct slot *s, struct rx *r, long k)
@@ -1519,6 +1536,13 @@ static void client_conn(struct slot *s, struct rx *r, long k)
 				report(c, k, -1, -1, -1, "ack", "bad ack: magic 0x%016" PRIx64
 				       " seed %" PRIu64 " (expected %" PRIu64 ")", get_le64(h),
 				       get_le64(h + 8), seed);
+			close(fd);
+			goto fail;
+		}
+		/* Nothing of ours follows (--direction s2c): say "go" with one
+		 * byte, so that the server sends once we have read its ack. */
+		if (!c->want_out && write_all(fd, (unsigned char *)"G", 1)) {
+			report(c, k, -1, -1, -1, "header", "sending go: %s", strerror(errno));
 			close(fd);
 			goto fail;
 		}
@@ -1603,6 +1627,14 @@ static void server_conn(struct slot *s, struct rx *r, long ticket, int fd)
 		put_le64(h, MAGIC_ACK);
 		if (write_all(fd, h, HDR_LEN)) {
 			report(c, k, -1, -1, -1, "ack", "sending the ack: %s", strerror(errno));
+			close(fd);
+			conn_finish(c);
+			return;
+		}
+		c->acked = true;
+		/* --direction s2c: the client's "go" (it has read the ack). */
+		if (!c->want_in && (read_exact(fd, h, 1, &err) != 1 || h[0] != 'G')) {
+			report(c, k, -1, -1, -1, "ack", "no go byte after the ack");
 			close(fd);
 			conn_finish(c);
 			return;

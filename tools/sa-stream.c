@@ -65,6 +65,7 @@ static struct config {
 	bool json;
 	bool quiet;
 	bool seed_by_port;
+	bool sync;		/* one byte each way before the streams */
 	bool strict;
 	const char *bind_addr;
 	int bind_port;
@@ -90,6 +91,7 @@ enum {
 	OPT_NO_REPLY,
 	OPT_BIND_PORT,
 	OPT_SEED_BY_PORT,
+	OPT_SYNC,
 	OPT_HOLD,
 	OPT_READ_SIZE,
 	OPT_STRICT,
@@ -139,6 +141,9 @@ static struct argp_option options[] = {
 	{ "seed-by-port", OPT_SEED_BY_PORT, NULL, 0,
 	  "mix the client's source port into the seed (both sides must agree)", 1 },
 	{ "json", OPT_JSON, NULL, 0, "print a JSON summary as the last line", 1 },
+	{ "sync", OPT_SYNC, NULL, 0,
+	  "exchange one byte each way before the streams, like a request and its reply "
+	  "(both sides must agree)", 1 },
 	{ "strict", OPT_STRICT, NULL, 0,
 	  "fail on EAGAIN from a blocking recv() (default: count it and retry)", 1 },
 	{ "quiet", 'q', NULL, 0, "no per-connection lines", 1 },
@@ -203,6 +208,7 @@ static error_t parse_opt(int key, char *arg, struct argp_state *st)
 		break;
 	case 'N': cfg.nodelay = true; break;
 	case OPT_SEED_BY_PORT: cfg.seed_by_port = true; break;
+	case OPT_SYNC: cfg.sync = true; break;
 	case OPT_JSON: cfg.json = true; break;
 	case OPT_STRICT: cfg.strict = true; break;
 	case 'q': cfg.quiet = true; break;
@@ -277,6 +283,7 @@ struct conn {
 	_Atomic uint64_t got_in;
 	_Atomic uint64_t sent_out;
 	_Atomic uint64_t eagain;	/* spurious EAGAIN from blocking recv() */
+	_Atomic bool in_done;		/* the reader has stopped */
 	bool ok_in, ok_out;
 	char peer[INET6_ADDRSTRLEN + 8];
 	char local[INET6_ADDRSTRLEN + 8];
@@ -390,6 +397,12 @@ static void *writer(void *arg)
 		conn_error(c, "ERROR conn %d: out of memory", c->idx);
 		return NULL;
 	}
+	/* --sync server: start once the client's stream has begun, i.e. once the
+	 * client has read our 'A' (it sends only after that), so that this
+	 * direction's first byte finds everything we sent read. */
+	while (cfg.sync && cfg.mode == MODE_SERVER && c->want_in &&
+	       !atomic_load(&c->got_in) && !atomic_load(&c->in_done))
+		usleep(100);
 	while (off < c->want_out) {
 		size_t len = cfg.write_size, done = 0;
 
@@ -495,6 +508,7 @@ static void reader(struct conn *c)
 	}
 	c->ok_in = true;
 out:
+	atomic_store(&c->in_done, true);
 	free(buf);
 	free(exp);
 }
@@ -544,12 +558,37 @@ static const char *eagain_note(struct conn *c)
 	return buf;
 }
 
+/*
+ * --sync: one byte each way before the streams, as a protocol's request and
+ * reply would (client 'S', server 'A'). sockaccel redirects to a socket only
+ * once it has read with recv() everything sent to it: after this exchange
+ * both directions can be redirected from their first stream byte.
+ */
+static int sync_exchange(struct conn *c)
+{
+	char b = cfg.mode == MODE_CLIENT ? 'S' : 'A', want = cfg.mode == MODE_CLIENT ? 'A' : 'S', got = 0;
+
+	if (cfg.mode == MODE_CLIENT && full_io(c->fd, &b, 1, true) != 1)
+		return -1;
+	if (recv_blocking(c, &got, 1) != 1 || got != want)
+		return -1;
+	if (cfg.mode == MODE_SERVER && full_io(c->fd, &b, 1, true) != 1)
+		return -1;
+	return 0;
+}
+
 /* Both directions of one connection: a writer thread and this thread reading. */
 static void *conn_main(void *arg)
 {
 	struct conn *c = arg;
 	pthread_t wt;
 	bool have_writer = false;
+
+	if (cfg.sync && sync_exchange(c)) {
+		conn_error(c, "ERROR conn %d: --sync exchange failed", c->idx);
+		close(c->fd);
+		return NULL;
+	}
 
 	if (c->want_out) {
 		if (pthread_create(&wt, NULL, writer, c)) {

@@ -4,6 +4,7 @@
 #define SA_BPF_KEY_H
 
 #include "common.h"
+#include <bpf/bpf_core_read.h>
 
 /*
  * Connection fields as read from a context. The caller reads every field
@@ -83,6 +84,28 @@ static __always_inline void sa_key_build(struct sa_sock_key *key,
 		key->local_port = rport;
 		key->remote_port = lport;
 	}
+}
+
+/* The same fields read from a kernel socket (tracing programs that reach a
+ * socket without a context: bpf_probe_read through CO-RE). */
+static __always_inline void sa_conn_from_sock(struct sa_conn *c, struct sock *sk)
+{
+	struct sock_common *skc = &sk->__sk_common;
+
+	c->family = BPF_CORE_READ(skc, skc_family);
+	c->local_ip4 = BPF_CORE_READ(skc, skc_rcv_saddr);
+	c->remote_ip4 = BPF_CORE_READ(skc, skc_daddr);
+	BPF_CORE_READ_INTO(&c->local_ip6, skc, skc_v6_rcv_saddr.in6_u.u6_addr32);
+	BPF_CORE_READ_INTO(&c->remote_ip6, skc, skc_v6_daddr.in6_u.u6_addr32);
+	c->local_port = BPF_CORE_READ(skc, skc_num);
+	/* skc_dport is network order: put it where sock_ops has it. */
+	c->remote_port = (__u32)BPF_CORE_READ(skc, skc_dport) << 16;
+}
+
+/* The network namespace cookie bpf_get_netns_cookie() returns for sk. */
+static __always_inline __u64 sa_sock_netns_cookie(struct sock *sk)
+{
+	return BPF_CORE_READ(sk, __sk_common.skc_net.net, net_cookie);
 }
 
 /* The other socket's view of the same connection. */

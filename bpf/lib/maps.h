@@ -90,4 +90,15 @@ struct {
 	__type(value, __u32);
 } policy_comms SEC(".maps");
 
+/* Processes that read sockets with splice() (struct sa_splicer): listed by
+ * the loader (--splicers) or learned when seen splicing from an accelerated
+ * socket. Their sockets are not inserted (sa_insert). LRU: learning never
+ * fails; a full map forgets the least recently used name. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, SA_SPLICER_ENTRIES);
+	__type(key, char[SA_COMM_LEN]);
+	__type(value, struct sa_splicer);
+} splicers SEC(".maps");
+
 #endif

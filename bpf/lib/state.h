@@ -58,16 +58,31 @@ static __always_inline int sa_stream_detection(const struct sa_config *cfg)
 /* The reasons that take a connection out of the map (sa_try_unmap). */
 static __always_inline int sa_reason_leaves_map(__u8 reason)
 {
-	return reason == SA_R_STREAM || reason == SA_R_SLOW_STREAM;
+	return reason == SA_R_STREAM || reason == SA_R_SLOW_STREAM || reason == SA_R_PEER_SPLICES;
+}
+
+/* Set one SA_RX_* flag: each is bit 0 of its own byte (see sockaccel.h), set
+ * by a byte store, so flags set concurrently on other CPUs survive. */
+static __always_inline void sa_rx_flag_set(struct sa_rx_progress *rx, int byte)
+{
+#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+	byte = 7 - byte;
+#endif
+	((volatile __u8 *)&rx->flags)[byte] = 1;
 }
 
 /* Counter of the transition from the state's current mode to (mode, reason). */
 static __always_inline int sa_transition_counter(__u8 from, __u8 to, __u8 reason)
 {
-	if (from == SA_MODE_NEW)
-		return to == SA_MODE_REDIRECT ? SA_T_NEW_REDIRECT : SA_T_NEW_TCP;
+	if (to == SA_MODE_TCP && reason == SA_R_PEER_SPLICES)
+		return SA_T_PEER_SPLICES;
+	if (from == SA_MODE_NEW) {
+		if (to == SA_MODE_REDIRECT)
+			return SA_T_NEW_REDIRECT;
+		return reason == SA_R_AWAIT_READER ? SA_T_NEW_AWAIT_READER : SA_T_NEW_TCP;
+	}
 	if (from == SA_MODE_TCP && to == SA_MODE_REDIRECT)
-		return SA_T_TCP_REDIRECT;
+		return reason == SA_R_PEER_ACCELERATED ? SA_T_AWAIT_REDIRECT : SA_T_TCP_REDIRECT;
 	if (from == SA_MODE_REDIRECT && to == SA_MODE_TCP) {
 		if (reason == SA_R_SLOW_READER)
 			return SA_T_REDIRECT_TCP_SLOW_READER;
@@ -103,7 +118,23 @@ static __always_inline void sa_set_mode(struct sa_sock_state *st, __u8 mode, __u
 static __always_inline int sa_reason_recoverable(__u8 reason)
 {
 	return reason == SA_R_PEER_NOT_IN_MAP || reason == SA_R_PEER_GONE ||
-	       reason == SA_R_SLOW_READER;
+	       reason == SA_R_SLOW_READER || reason == SA_R_AWAIT_READER;
+}
+
+/*
+ * Splice readers are safe by construction (docs/design.md "Splice readers"):
+ * nothing is redirected to a socket before it has read with recvmsg (the
+ * read accounting saw it) and read every byte sent to it so far. splice()
+ * cannot see redirected data, and its reads are never counted, so a socket
+ * read only with splice never receives any. Without read accounting there
+ * is no such proof: directions redirect from their first send.
+ */
+static __always_inline int sa_peer_proved_reads(const struct sa_config *cfg,
+						const struct sa_rx_progress *rx, __u64 sent)
+{
+	if (cfg && (cfg->flags & SA_CFG_RX_UNTRACKED))
+		return 1;
+	return (rx->flags & SA_RX_READS) && rx->read_bytes == sent;
 }
 
 /* Is a graceful detach/teardown draining this connection? Either end's

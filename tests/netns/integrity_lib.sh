@@ -105,3 +105,63 @@ held_finish() {
 	touch "$HOLD"
 	pair_finish "$@"
 }
+
+# proxied NAME PROXY_PORT BACKEND_PORT CONNS TIMEOUT "CLIENT ARGS" ARGS...: an sa-integrity
+# server on 127.0.0.1:BACKEND_PORT (background) and a client connecting to the
+# proxy that listens on 127.0.0.1:PROXY_PORT (started by the caller and
+# forwarding to BACKEND_PORT), both in $SA_NS+$SA_CG, CONNS connections,
+# CLIENT ARGS (word-split) for the client only, ARGS for both, each end giving up after TIMEOUT s. Prints both summaries;
+# fails unless both ends exit 0 and verified all CONNS connections (the
+# failure names how many connections failed at each end, and how).
+# JSON summaries in $SA_TMP/NAME.{server,client}.json.
+proxied() {
+	local name=$1 pport=$2 bport=$3 conns=$4 tmo=$5 cargs=$6 spid rc src r bad=""
+	shift 6
+	bg_in "$SA_NS" "$SA_CG" "$SAI" server -l 127.0.0.1 -p "$bport" --json -t "$((tmo + 5))" \
+		--conns "$conns" "$@" >"$SA_TMP/$name.server.json" 2>"$SA_TMP/$name.server.err"
+	spid=$BG_PID
+	wait_port "$SA_NS" "$bport"
+	# shellcheck disable=SC2086 # word splitting of the client-only args is wanted
+	run_in "$SA_NS" "$SA_CG" "$SAI" client -c 127.0.0.1 -p "$pport" --json -t "$tmo" \
+		--conns "$conns" $cargs "$@" >"$SA_TMP/$name.client.json" 2>"$SA_TMP/$name.client.err"
+	rc=$?
+	wait_pid "$spid" "$((tmo + 15))"
+	src=$?
+	for r in server client; do
+		head -n 20 "$SA_TMP/$name.$r.err" | sed "s/^/# $name $r: /"
+		info "$name $r: $(summ "$SA_TMP/$name.$r.json")"
+		# how the failed connections failed (the first 64 errors, by kind)
+		info "$name $r errors by kind: $(jq -c '[.errors[]? | .what] | group_by(.)
+			| map({(.[0]): length}) | add // {}' "$SA_TMP/$name.$r.json" 2>/dev/null)"
+		bad+=" $r: $(jq -r '"\(.conns_ok // 0) ok, \(.conns_failed // 0) failed, \(.conns - (.conns_ok // 0) - (.conns_failed // 0)) unfinished of \(.conns)\(if .timed_out then " (timed out)" else "" end)"' \
+			"$SA_TMP/$name.$r.json" 2>/dev/null || echo "no JSON");"
+	done
+	[ "$rc" = 0 ] && [ "$src" = 0 ] ||
+		fail "$name: sa-integrity client exit $rc, server exit $src;$bad"
+	assert_eq "$(jget "$name" server .conns_ok)" "$conns" "$name: server: connections verified"
+	assert_eq "$(jget "$name" client .conns_ok)" "$conns" "$name: client: connections verified"
+}
+
+# proxy_rounds NAME PROXY_PORT BACKEND_PORT CONNS TIMEOUT: two proxied runs
+# through the proxy on PROXY_PORT (forwarding to BACKEND_PORT), both
+# directions at once on every connection, 256 KiB each way, 16 at a time:
+#  NAME-small: CONNS/2 connections writing right after connect() (no ack),
+#    small writes (7..1000 B): many writes per connection, so the default
+#    policy's stream detection moves directions between redirect and TCP.
+#  NAME-mixed: CONNS connections; the server acks each 16-byte header before
+#    data flows (a small request/response first), then writes of 1 B..1 MiB
+#    (seeded, log-uniform).
+# Adds the connections to PROXIED_CONNS and the bytes the proxy must have
+# forwarded (both ways, headers and acks included) to PROXIED_BYTES.
+PROXY_BYTES=$((256 << 10))
+PROXIED_CONNS=0 PROXIED_BYTES=0
+proxy_rounds() {
+	local name=$1 pport=$2 bport=$3 conns=$4 tmo=$5
+	proxied "$name-small" "$pport" "$bport" "$((conns / 2))" "$tmo" --connect-send-now \
+		--parallel 16 --bytes "$PROXY_BYTES" --sizes 7,1000,100,300 --seed 5000
+	proxied "$name-mixed" "$pport" "$bport" "$conns" "$tmo" "" \
+		--parallel 16 --bytes "$PROXY_BYTES" --sizes mixed --seed 3000
+	PROXIED_CONNS=$((PROXIED_CONNS + conns / 2 + conns))
+	PROXIED_BYTES=$((PROXIED_BYTES + (conns / 2) * (2 * PROXY_BYTES + 16) +
+			 conns * (2 * PROXY_BYTES + 32)))
+}

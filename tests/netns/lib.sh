@@ -206,11 +206,11 @@ stream() {
 	local ns=$1 cg=$2 l=$3 c=$4 port=$5 bytes=$6 seed=$7 spid rc
 	shift 7
 	local slog=$SA_TMP/stream-$port-$seed.server.log clog=$SA_TMP/stream-$port-$seed.client.log
-	bg_in "$ns" "$cg" "$SA_STREAM" server -l "$l" -p "$port" --echo --bytes "$bytes" \
+	bg_in "$ns" "$cg" "$SA_STREAM" server -l "$l" -p "$port" --sync --echo --bytes "$bytes" \
 		--seed "$seed" -t 60 >"$slog" 2>&1
 	spid=$BG_PID
 	wait_port "$ns" "$port"
-	run_in "$ns" "$cg" "$SA_STREAM" client -c "$c" -p "$port" --bytes "$bytes" \
+	run_in "$ns" "$cg" "$SA_STREAM" client -c "$c" -p "$port" --sync --bytes "$bytes" \
 		--seed "$seed" -t 60 "$@" >"$clog" 2>&1
 	rc=$?
 	sed 's/^/client: /' "$clog"

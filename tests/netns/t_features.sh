@@ -6,7 +6,7 @@
 # fail on any kernel), and a missing mandatory piece still does.
 # timeout: 60
 . "$SA_LIB"
-FEATURES='["conns_listing","destroy_hook","process_names","read_accounting"]'
+FEATURES='["conns_listing","destroy_hook","process_names","read_accounting","splice_detection"]'
 
 probe=$($SA_BUILD/sockaccel-loader -j --probe) || fail "--probe failed: $probe"
 echo "$probe" | jq -c '.features[] | {name, in_use}'
@@ -31,14 +31,14 @@ $SA_CTL status | grep -q '^features:' || fail "status (text) shows no feature ta
 $SA_CTL teardown >/dev/null || fail "teardown"
 
 # 2. Each implementation missing in turn: the next one, or off, is used and named.
-missing_all="tp_btf/sock_recv_length,fexit/inet_recvmsg+inet6_recvmsg,tp_btf/tcp_destroy_sock,iter/bpf_sk_storage_map,iter/tcp,cgroup/sock_create"
+missing_all="tp_btf/sock_recv_length,fexit/inet_recvmsg+inet6_recvmsg,tp_btf/tcp_destroy_sock,iter/bpf_sk_storage_map,iter/tcp,cgroup/sock_create,fentry/tcp_splice_read,tp/syscalls/sys_enter_splice"
 SOCKACCEL_TEST_MISSING_FEATURE=$missing_all $SA_LOADER "$SA_CG" 2>"$SA_TMP/load.err" ||
 	fail "load without every optional feature failed: $(cat "$SA_TMP/load.err")"
 cat "$SA_TMP/load.err"
 grep -q 'no read accounting' "$SA_TMP/load.err" || fail "the loader did not warn that read accounting is off"
 st=$($SA_CTL -j status) || fail "status: $st"
 echo "$st" | jq -c '.features[]'
-for f in read_accounting destroy_hook process_names; do
+for f in read_accounting destroy_hook process_names splice_detection; do
 	assert_eq "$(jq -r ".features[] | select(.name == \"$f\") | .in_use" <<<"$st")" null "$f in use"
 	[ "$(jq -r ".features[] | select(.name == \"$f\") | .loses" <<<"$st")" != null ] ||
 		fail "$f off without saying what is lost"
@@ -48,7 +48,7 @@ done
 assert_eq "$(jq -r '.features[] | select(.name == "conns_listing") | .in_use' <<<"$st")" "sock_map walk" "conns listing"
 $SA_CTL status | grep -q 'read_accounting *off' || fail "status (text) does not say read accounting is off"
 # What is off is not pinned: nothing half there.
-for pin in link_rx_track link_rx_track6 link_sock_destroy iter_conns prog_sock_create; do
+for pin in link_rx_track link_rx_track6 link_sock_destroy iter_conns prog_sock_create link_splice; do
 	[ ! -e "$SA_PIN/$pin" ] || fail "$pin pinned although its feature is off"
 done
 # --exclude-comm needs process names: a clear error, nothing changed.
@@ -63,6 +63,11 @@ $SA_CTL teardown >/dev/null || fail "teardown"
 SOCKACCEL_TEST_MISSING_FEATURE=iter/bpf_sk_storage_map $SA_LOADER "$SA_CG" || fail "load"
 assert_eq "$($SA_CTL -j status | jq -r '.features[] | select(.name == "conns_listing") | .in_use')" \
 	"iter/tcp" "conns listing without map-element iterators"
+$SA_CTL teardown >/dev/null || fail "teardown"
+SOCKACCEL_TEST_MISSING_FEATURE=fentry/tcp_splice_read $SA_LOADER "$SA_CG" || fail "load"
+assert_eq "$($SA_CTL -j status | jq -r '.features[] | select(.name == "splice_detection") | .in_use')" \
+	"tp/syscalls/sys_enter_splice" "splice detection without fentry"
+[ -e "$SA_PIN/link_splice" ] || fail "link_splice not pinned"
 $SA_CTL teardown >/dev/null || fail "teardown"
 
 # 4. A missing mandatory piece still refuses, naming it, leaving nothing.

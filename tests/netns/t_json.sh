@@ -28,10 +28,10 @@ json_err "unknown command" 2 $SA_CTL -j frobnicate
 
 load "$SA_CG"
 # a connection so that conns has something to print
-bg_in "$SA_NS" "$SA_CG" "$SA_STREAM" server -l 127.0.0.1 -p 5000 --bytes 16K --echo -t 30 >"$SA_TMP/srv.log" 2>&1
+bg_in "$SA_NS" "$SA_CG" "$SA_STREAM" server -l 127.0.0.1 -p 5000 --sync --bytes 16K --echo -t 30 >"$SA_TMP/srv.log" 2>&1
 spid=$BG_PID
 wait_port "$SA_NS" 5000
-bg_in "$SA_NS" "$SA_CG" "$SA_STREAM" client -c 127.0.0.1 -p 5000 --bytes 16K --hold 8 -t 30 >"$SA_TMP/cli.log" 2>&1
+bg_in "$SA_NS" "$SA_CG" "$SA_STREAM" client -c 127.0.0.1 -p 5000 --sync --bytes 16K --hold 8 -t 30 >"$SA_TMP/cli.log" 2>&1
 cpid=$BG_PID
 for ((i = 0; i < 50; i++)); do
 	[ "$($SA_CTL -j conns | jq length)" -ge 2 ] 2>/dev/null && break

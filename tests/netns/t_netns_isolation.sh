@@ -12,14 +12,14 @@ a0=$(stats_get sockets_added)
 declare -A SRV CLI
 for ns in "$SA_NS" "$NS2"; do
 	seed=$([ "$ns" = "$SA_NS" ] && echo 100 || echo 200)
-	bg_in "$ns" "$SA_CG" "$SA_STREAM" server -l 127.0.0.1 -p 5000 --echo --bytes "$BYTES" \
+	bg_in "$ns" "$SA_CG" "$SA_STREAM" server -l 127.0.0.1 -p 5000 --sync --echo --bytes "$BYTES" \
 		--seed "$seed" -t 60 >"$SA_TMP/server-$seed.log" 2>&1
 	SRV[$ns]=$BG_PID
 	wait_port "$ns" 5000
 done
 for ns in "$SA_NS" "$NS2"; do
 	seed=$([ "$ns" = "$SA_NS" ] && echo 100 || echo 200)
-	bg_in "$ns" "$SA_CG" "$SA_STREAM" client -c 127.0.0.1 -p 5000 --bind-port 40000 \
+	bg_in "$ns" "$SA_CG" "$SA_STREAM" client -c 127.0.0.1 -p 5000 --sync --bind-port 40000 \
 		--bytes "$BYTES" --seed "$seed" -w 4096 -t 60 >"$SA_TMP/client-$seed.log" 2>&1
 	CLI[$ns]=$BG_PID
 done

@@ -16,8 +16,15 @@ srv.bind(("127.0.0.1", port))
 srv.listen(4)
 
 def pair():
+    # One byte each way, read with recv(): sockaccel redirects to a socket only
+    # once it has read everything sent to it with recv() (splice safety), so
+    # after this both directions are redirected from their next byte.
     c = socket.create_connection(("127.0.0.1", port))
     s, _ = srv.accept()
+    c.sendall(b"?")
+    assert s.recv(1) == b"?"
+    s.sendall(b"!")
+    assert c.recv(1) == b"!"
     return c, s
 
 # MSG_WAITALL
