@@ -57,6 +57,12 @@ static int pin_link(const struct sa_pins *p, struct bpf_link *link, const char *
 	{ (skel)->maps.drain, SA_PIN_DRAIN },				\
 }
 
+/* A skeleton map and its pin name. */
+struct sa_named_map {
+	struct bpf_map *m;
+	const char *name;
+};
+
 /* Maps a build before them did not have: --upgrade creates them. */
 #define SA_SKEL_NEW_MAPS(skel) {					\
 	{ (skel)->maps.splicers, SA_PIN_SPLICERS },			\
@@ -171,6 +177,29 @@ out:
 	return r;
 }
 
+/* Make the skeleton's maps use the pinned ones. optional: a map a load by an
+ * older build did not pin is left for the load to create. 0 or -errno. */
+static int reuse_pinned(const struct sa_pins *p, const struct sa_named_map *maps, size_t n,
+			bool optional, char *err, size_t errlen)
+{
+	int r = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		int fd = sa_pin_open(p, maps[i].name);
+
+		if (fd == -ENOENT && optional)
+			continue;
+		if (fd < 0)
+			STEP_FAIL(fd, "open pinned map %s", maps[i].name);
+		r = bpf_map__reuse_fd(maps[i].m, fd);
+		close(fd);
+		if (r)
+			STEP_FAIL(r, "reuse pinned map %s", maps[i].name);
+	}
+out:
+	return r;
+}
+
 /* Point a link pinned at path to prog (bpf_link_update). */
 static int update_link(const char *path, int prog_fd)
 {
@@ -262,34 +291,11 @@ int sa_upgrade(const struct sa_pins *p, char *err, size_t errlen)
 		return r;
 	}
 	{
-		struct { struct bpf_map *m; const char *name; } maps[] = SA_SKEL_MAPS(skel);
+		struct sa_named_map maps[] = SA_SKEL_MAPS(skel), new_maps[] = SA_SKEL_NEW_MAPS(skel);
 
-		for (size_t i = 0; i < sizeof(maps) / sizeof(maps[0]); i++) {
-			int fd = sa_pin_open(p, maps[i].name);
-
-			if (fd < 0)
-				STEP_FAIL(fd, "open pinned map %s", maps[i].name);
-			r = bpf_map__reuse_fd(maps[i].m, fd);
-			close(fd);
-			if (r)
-				STEP_FAIL(r, "reuse pinned map %s", maps[i].name);
-		}
-	}
-	{
-		struct { struct bpf_map *m; const char *name; } maps[] = SA_SKEL_NEW_MAPS(skel);
-
-		for (size_t i = 0; i < sizeof(maps) / sizeof(maps[0]); i++) {
-			int fd = sa_pin_open(p, maps[i].name);
-
-			if (fd == -ENOENT)
-				continue;	/* created by the load, pinned below */
-			if (fd < 0)
-				STEP_FAIL(fd, "open pinned map %s", maps[i].name);
-			r = bpf_map__reuse_fd(maps[i].m, fd);
-			close(fd);
-			if (r)
-				STEP_FAIL(r, "reuse pinned map %s", maps[i].name);
-		}
+		if ((r = reuse_pinned(p, maps, sizeof(maps) / sizeof(maps[0]), false, err, errlen)) ||
+		    (r = reuse_pinned(p, new_maps, sizeof(new_maps) / sizeof(new_maps[0]), true, err, errlen)))
+			goto out;
 	}
 	/* The tracking programs are not replaced (see load.h): do not load them. */
 	sa_probe_select_programs(skel, feat);
@@ -300,7 +306,7 @@ int sa_upgrade(const struct sa_pins *p, char *err, size_t errlen)
 
 	/* From here on every step leaves a consistent state. */
 	{
-		struct { struct bpf_map *m; const char *name; } maps[] = SA_SKEL_NEW_MAPS(skel);
+		struct sa_named_map maps[] = SA_SKEL_NEW_MAPS(skel);
 
 		for (size_t i = 0; i < sizeof(maps) / sizeof(maps[0]); i++) {
 			sa_pin_path(p, maps[i].name, path, sizeof(path));

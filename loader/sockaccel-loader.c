@@ -2,6 +2,7 @@
 /* sockaccel-loader: load, pin and attach the sockaccel programs to cgroups. */
 #include <argp.h>
 #include <errno.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -319,6 +320,11 @@ int main(int argc, char **argv)
 				p_info("this kernel has no %s (see `sockaccelctl status`): %s",
 				       sa_features[i].title, sa_features[i].lost_off);
 	} else if (env.upgrade) {
+		char spath[PATH_MAX];
+		bool had_splicers;
+
+		sa_pin_path(&pins, SA_PIN_SPLICERS, spath, sizeof(spath));
+		had_splicers = !access(spath, F_OK);
 		r = sa_upgrade(&pins, err, sizeof(err));
 		if (r < 0) {
 			p_err("upgrade: %s", err);
@@ -326,6 +332,17 @@ int main(int argc, char **argv)
 		}
 		printf("upgraded the programs in %s (%d cgroup(s) switched in place; sockets already "
 		       "accelerated keep the sk_msg program they were inserted with)\n", pins.dir, r);
+		/* From a build without --splicers: its default joins the running policy. */
+		err[0] = '\0';
+		if (!had_splicers && !env.policy_set) {
+			struct sa_policy *pol = calloc(1, sizeof(*pol));
+
+			if (!pol || sa_policy_read(&pins, pol) ||
+			    sa_policy_parse_splicers(SA_DEFAULT_SPLICERS, pol, err, sizeof(err)) ||
+			    sa_policy_write(&pins, pol, err, sizeof(err)))
+				p_err("upgrade: could not add the default --splicers list: %s", err);
+			free(pol);
+		}
 	} else if (env.verbose) {
 		printf("reusing programs pinned in %s\n", pins.dir);
 	}

@@ -57,7 +57,8 @@ info "race path (t_new_tcp) +$((n1 - n0)), back to redirect (t_tcp_redirect) +$(
 # error: with packets of one handshake processed on both CPUs at once, the
 # kernel's lockless ehash lookup can miss both the request socket and the
 # child replacing it, and the listener answers with RST (tcp_send_reset:
-# state=TCP_LISTEN reason=TCP_FLAGS, traced 2026-11-22; docs/limitations.md).
+# state=TCP_LISTEN reason=TCP_FLAGS; a kernel bug, fixed upstream by "inet:
+# Avoid ehash lookup race in inet_ehash_insert()": tests/repro/README.md).
 # Such a connection fails with ECONNRESET on both ends; every byte it did
 # deliver was verified in order. Those are counted apart and bounded; any
 # other error (wrong byte, misdelivery, duplicate, timeout) fails the test.
