@@ -422,14 +422,17 @@ int sa_sk_msg(struct sk_msg_md *msg)
 		 * in flight or unread: the peer has read every byte this socket
 		 * ever sent (both counters only count bytes after insertion,
 		 * before which neither side had sent or received any). */
-		if (!sa_reason_recoverable(st->reason) || !rx || !sa_peer_proved_reads(cfg, rx, sent))
+		if (!sa_reason_recoverable(st->reason) || !rx || !sa_peer_proved_reads(rx, sent))
 			return sa_pass(st, len, !rx);
 		ok_reason = st->reason == SA_R_AWAIT_READER ? SA_R_PEER_ACCELERATED : SA_R_RECOVERED;
-	} else if (st->mode == SA_MODE_NEW && rx && !sa_peer_proved_reads(cfg, rx, sent)) {
+	} else if (st->mode == SA_MODE_NEW && rx && !sa_rx_untracked(cfg) &&
+		   !sa_peer_proved_reads(rx, sent)) {
 		/* Nothing is redirected to a socket before it has read with
-		 * recvmsg (splice readers never do: state.h). Counted like a
-		 * slow reader's sends, so that a one-way stream to a reader that
-		 * never proves leaves the map (sa_slow_stream). */
+		 * recvmsg (splice readers never do: state.h). Without read
+		 * accounting there is no proof to wait for: redirect from the
+		 * first send. Counted like a slow reader's sends, so that a
+		 * one-way stream to a reader that never proves leaves the map
+		 * (sa_slow_stream). */
 		sa_set_mode(st, SA_MODE_TCP, SA_R_AWAIT_READER);
 		st->slow_msgs = 1;
 		st->burst_msgs++;
@@ -462,7 +465,7 @@ int sa_sk_msg(struct sk_msg_md *msg)
 	 * without replies goes to TCP (Nagle, autocork beat one redirect per
 	 * send), and the connection then leaves the map (sa_try_unmap); peers
 	 * stop redirecting to us first. */
-	if (sa_stream_detection(cfg) && !(cfg->flags & SA_CFG_RX_UNTRACKED) &&
+	if (sa_stream_detection(cfg) && !sa_rx_untracked(cfg) &&
 	    st->burst_msgs >= SA_STREAM_MSGS &&
 	    st->burst_bytes < (__u64)st->burst_msgs * SA_STREAM_AVG_BYTES) {
 		sa_leave_map(st, SA_R_STREAM);

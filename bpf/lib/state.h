@@ -122,19 +122,22 @@ static __always_inline int sa_reason_recoverable(__u8 reason)
 }
 
 /*
- * Splice readers are safe by construction (docs/design.md "Splice readers"):
- * nothing is redirected to a socket before it has read with recvmsg (the
- * read accounting saw it) and read every byte sent to it so far. splice()
- * cannot see redirected data, and its reads are never counted, so a socket
- * read only with splice never receives any. Without read accounting there
- * is no such proof: directions redirect from their first send.
+ * The proof every move to redirect needs: the peer has read with recvmsg
+ * (the read accounting saw it) every byte this socket has sent. It keeps
+ * the order (TCP bytes are never overtaken), and it keeps splice readers
+ * safe by construction (docs/design.md "Splice readers"): splice() cannot see
+ * redirected data and its reads are never counted, so a socket read only
+ * with splice never receives any.
  */
-static __always_inline int sa_peer_proved_reads(const struct sa_config *cfg,
-						const struct sa_rx_progress *rx, __u64 sent)
+static __always_inline int sa_peer_proved_reads(const struct sa_rx_progress *rx, __u64 sent)
 {
-	if (cfg && (cfg->flags & SA_CFG_RX_UNTRACKED))
-		return 1;
 	return (rx->flags & SA_RX_READS) && rx->read_bytes == sent;
+}
+
+/* No read accounting on this kernel: no proof can ever be made. */
+static __always_inline int sa_rx_untracked(const struct sa_config *cfg)
+{
+	return cfg && (cfg->flags & SA_CFG_RX_UNTRACKED);
 }
 
 /* Is a graceful detach/teardown draining this connection? Either end's
