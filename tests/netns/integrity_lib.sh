@@ -142,6 +142,16 @@ proxied() {
 	assert_eq "$(jget "$name" client .conns_ok)" "$conns" "$name: client: connections verified"
 }
 
+# proxy_stop PID LOG LABEL: end a proxy the test started (SIGTERM by pid, then
+# wait) and show the head of its LOG, on success and on failure alike; nothing
+# when PID is empty (already stopped).
+proxy_stop() {
+	[ -n "$1" ] || return 0
+	kill -TERM "$1" 2>/dev/null
+	wait_pid "$1" 10
+	head -n 20 "$2" | sed "s/^/# $3: /"
+}
+
 # proxy_rounds NAME PROXY_PORT BACKEND_PORT CONNS TIMEOUT: two proxied runs
 # through the proxy on PROXY_PORT (forwarding to BACKEND_PORT), both
 # directions at once on every connection, 256 KiB each way, 16 at a time:

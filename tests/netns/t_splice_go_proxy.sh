@@ -50,13 +50,11 @@ start_proxy() {
 	PROXY=$BG_PID	# the go-proxy process itself (ip netns exec execs it)
 	wait_port "$SA_NS" "$PPORT"
 }
-# Stop it (by pid) and show what it saw, on success and on failure alike.
+# Stop it and show what it saw (its summary line comes on SIGTERM).
 stop_proxy() {
 	[ -n "$PROXY" ] || return 0
-	kill -TERM "$PROXY" 2>/dev/null
-	wait_pid "$PROXY" 10
+	proxy_stop "$PROXY" "$SA_TMP/go-proxy.err" go-proxy
 	PROXY=""
-	head -n 20 "$SA_TMP/go-proxy.err" | sed 's/^/# go-proxy: /'
 	info "$(cat "$SA_TMP/go-proxy.out")"
 }
 trap stop_proxy EXIT

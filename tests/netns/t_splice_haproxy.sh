@@ -56,13 +56,9 @@ haproxy_start() {
 	HAP_NAME=$name
 	wait_port "$SA_NS" "$port"
 }
-# Stop it (by pid) and show its output, on success and on failure alike.
 haproxy_stop() {
-	[ -n "$HAP" ] || return 0
-	kill -TERM "$HAP" 2>/dev/null
-	wait_pid "$HAP" 10
+	proxy_stop "$HAP" "$SA_TMP/$HAP_NAME.log" "$HAP_NAME"
 	HAP=""
-	head -n 20 "$SA_TMP/$HAP_NAME.log" | sed "s/^/# $HAP_NAME: /"
 }
 trap haproxy_stop EXIT
 

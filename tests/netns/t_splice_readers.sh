@@ -113,13 +113,22 @@ grep -q "warning: sa-splice (pid [0-9]*) began to splice() 1 socket(s) holding r
 	fail "the foreground loader did not warn about the late splice"
 $SA_CTL teardown >/dev/null || fail "teardown"
 
-# Once it splices, the sender keeps redirecting; past the unread bound (256
-# KiB for a fresh reader) its send fails (EACCES) rather than reorder; the
-# blocking reader then sees a false EOF.
-load "$SA_CG"
-splice_run 5005 "--bytes $BYTES --recv-first 4096 --splice-after 0.3 --stuck-after 2" \
-	--bytes "$BYTES" -w 4K --rate 256K -t 8
-rc=$?
+# late_run PORT SECONDS: a fresh load, then the blocking mixed reader, which
+# splices SECONDS after its recv() part while the sender writes 4 KiB every
+# 16 ms (the unread bound, 256 KiB for a fresh reader, fills after ~1 s).
+# RC: sa-splice's exit status, CRC the sender's.
+late_run() {
+	load "$SA_CG"
+	splice_run "$1" "--bytes $BYTES --recv-first 4096 --splice-after $2 --stuck-after 2" \
+		--bytes "$BYTES" -w 4K --rate 256K -t 8
+	RC=$?
+}
+
+# Once it splices, the sender keeps redirecting; past the unread bound its
+# send fails (EACCES) rather than reorder; the blocking reader then sees a
+# false EOF.
+late_run 5005 0.3
+rc=$RC
 info "sender exit $CRC, splice_late $(stats_get splice_late), splice_refused_msgs $(stats_get splice_refused_msgs)"
 assert_eq "$rc" 4 "blocking late splice reader (expected: false EOF once the sender gave up)"
 grep -q "^received 4096 bytes, splice EOF while recv() still reads" "$SA_TMP/splice-5005.log" ||
@@ -133,10 +142,8 @@ $SA_CTL teardown >/dev/null || fail "teardown"
 # splice, so the direction is already on TCP (slow reader) when it begins;
 # splice() then reads the later TCP bytes first. Seen as a late splice (the
 # sender counts splice_late_tcp on its next send, if it sends again).
-load "$SA_CG"
-splice_run 5010 "--bytes $BYTES --recv-first 4096 --splice-after 1.5 --stuck-after 2" \
-	--bytes "$BYTES" -w 4K --rate 256K -t 8
-rc=$?
+late_run 5010 1.5
+rc=$RC
 info "sender exit $CRC, splice_late_tcp $(stats_get splice_late_tcp), late splices of sa-splice $(seen sa-splice late)"
 assert_eq "$rc" 1 "late splice reader after the slow-reader switch (expected: misordered)"
 grep -q "corrupt byte at offset 4096" "$SA_TMP/splice-5010.log" ||
