@@ -198,7 +198,11 @@ static __always_inline void sa_try_unmap(struct bpf_sock_ops *skops)
 	sa_key_reverse(&peer, &st->key);
 	own = bpf_map_lookup_elem(&rx_progress, &st->key);
 	peer_rx = bpf_map_lookup_elem(&rx_progress, &peer);
-	if (!sa_rx_drained(own) || !sa_rx_drained(peer_rx))
+	/* Our own entry lives as long as we are in the map; without it (an LRU
+	 * eviction: loader/load.c) nothing proves our queue drained, and
+	 * leaving the map would discard whatever is unread: stay. A missing
+	 * peer entry is a peer that is not (or no longer) accelerated. */
+	if (!own || !sa_rx_drained(own) || !sa_rx_drained(peer_rx))
 		return;
 	bpf_map_delete_elem(&sock_map, &st->key);
 	bpf_map_delete_elem(&sock_map, &peer);

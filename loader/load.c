@@ -105,6 +105,40 @@ static int record_rx_untracked(struct sockaccel_bpf *skel)
 	return bpf_map_update_elem(fd, &zero, &cfg, BPF_ANY) ? -errno : 0;
 }
 
+/*
+ * sock_map holds map_size sockets (default SA_SOCK_MAP_ENTRIES); rx_progress
+ * twice that (bpf/lib/maps.h). With the destroy hook every entry is deleted
+ * with its socket, so rx_progress is a plain hash: it never evicts. An LRU hash
+ * evicts long before it is full: a CPU refills its local free list 128 entries
+ * at a time and evicts in-use entries to make up whatever the global free list
+ * lacks (kernel/bpf/bpf_lru_list.c, LOCAL_FREE_TARGET), and a live socket's lost
+ * read count makes its unread redirected data look drained. Without the hook the
+ * LRU is kept, to recycle the entries of closed sockets, with that much more
+ * room per CPU. 0 or -errno.
+ */
+#define SA_LRU_LOCAL_FREE_TARGET 128
+static int size_maps(struct sockaccel_bpf *skel, uint32_t map_size, const struct sa_feature_state *feat)
+{
+	uint32_t socks = map_size ? map_size : bpf_map__max_entries(skel->maps.sock_map);
+	uint64_t rx = 2ull * socks;
+	int r, cpus;
+
+	if (feat && feat[SA_FEAT_SOCK_DESTROY].impl < sa_features[SA_FEAT_SOCK_DESTROY].n_impls) {
+		r = bpf_map__set_type(skel->maps.rx_progress, BPF_MAP_TYPE_HASH);
+	} else {
+		cpus = libbpf_num_possible_cpus();
+		rx += 2ull * SA_LRU_LOCAL_FREE_TARGET * (cpus > 0 ? cpus : 1);
+		r = 0;
+	}
+	if (rx > UINT32_MAX)
+		return -E2BIG;
+	if (!r && map_size)
+		r = bpf_map__set_max_entries(skel->maps.sock_map, map_size);
+	if (!r)
+		r = bpf_map__set_max_entries(skel->maps.rx_progress, (uint32_t)rx);
+	return r;
+}
+
 int sa_load_and_pin(const struct sa_pins *p, uint32_t map_size, const struct sa_feature_state *feat,
 		    char *err, size_t errlen)
 {
@@ -117,10 +151,8 @@ int sa_load_and_pin(const struct sa_pins *p, uint32_t map_size, const struct sa_
 		snprintf(err, errlen, "open BPF object: %s", strerror(errno));
 		return r;
 	}
-	/* rx_progress: twice the room (bpf/lib/maps.h). */
-	if (map_size && ((r = bpf_map__set_max_entries(skel->maps.sock_map, map_size)) ||
-			 (r = bpf_map__set_max_entries(skel->maps.rx_progress, 2 * map_size))))
-		STEP_FAIL(r, "set sock_map size");
+	if ((r = size_maps(skel, map_size, feat)))
+		STEP_FAIL(r, "set the map sizes");
 	sa_probe_select_programs(skel, feat);
 	r = sockaccel_bpf__load(skel);
 	if (r)

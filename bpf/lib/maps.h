@@ -47,9 +47,10 @@ struct {
  * hold unread redirected data) but when the socket is destroyed
  * (sa_sock_destroy), or when its connection leaves the map. So it holds live
  * sockets only, twice the room of sock_map (sockets out of the map but not yet
- * destroyed keep theirs): an insertion never has to evict (the LRU eviction
- * walk was most of an insertion's cost) and never evicts a live socket's
- * entry. LRU stays as the safety net if entries ever leaked. */
+ * destroyed keep theirs). The loader makes it a plain hash when the destroy
+ * hook runs (an LRU hash evicts live entries long before it is full), and
+ * keeps the LRU, with more room, to recycle closed sockets' entries when it
+ * does not (loader/load.c, size_maps). */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, 2 * SA_SOCK_MAP_ENTRIES);
