@@ -30,6 +30,7 @@
 #   SA_VM_VERBOSE=1 stream the whole console (kernel messages too)
 #   SA_VM_APPEND    extra kernel command line
 #   SA_VM_CMD       run this shell command in the guest instead of the suite
+#   SA_VM_FETCH_ONLY=1  fetch and unpack the package, then exit (no VM)
 #   SA_TEST_TIMEOUT passed to run.sh in the guest
 #
 # Output: the guest's run.sh output, then one line
@@ -141,6 +142,10 @@ else
 	die "no lib/modules/$KVER in $KDIR"
 fi
 MODDIR=$MODBASE/lib/modules/$KVER
+if [ "${SA_VM_FETCH_ONLY:-0}" = 1 ]; then
+	say "kernel $KERNEL $PKG $PKGVER: in $KDIR"
+	exit 0
+fi
 
 # ---------------------------------------------------------------- the initramfs
 WORK=$(mktemp -d /tmp/sockaccel-vm.XXXXXX) || die "mktemp failed"

@@ -5,8 +5,9 @@
 #   sudo make kernel-matrix SA_KERNELS=6.12 TESTS="ipv4 conns"
 #
 # Each kernel is a Debian kernel package booted in QEMU (TCG) with this host's
-# root shared read-only; the suite runs there from $(OUTPUT). One VM at a time,
-# past a failing kernel; the last line sums all kernels.
+# root shared read-only; the suite runs there from $(OUTPUT). Up to SA_VM_JOBS
+# VMs at once (default: one per host CPU), past a failing kernel; the last line
+# sums all kernels.
 
 SA_KERNELS ?= 6.1 6.12
 
