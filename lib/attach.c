@@ -14,8 +14,9 @@ uint64_t sa_proc_stat_start_time(const char *line)
 	unsigned long long start = 0;
 	const char *p = strrchr(line, ')');
 
-	/* after "pid (comm)": field 3 is state; start time is field 22 */
-	if (p && sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d %*d %*d %llu",
+	/* after "pid (comm)": field 3 is state; start time is field 22
+	 * (p + 2 is past the string's end when ')' is its last character) */
+	if (p && p[1] && sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d %*d %*d %llu",
 			&start) != 1)
 		start = 0;
 	return start;

@@ -5,12 +5,13 @@
 
 #include <stdint.h>
 
-/* A decimal integer from min to max (e.g. --map-size, --max-unread).
- * 0, or -EINVAL (out untouched). */
+/* A decimal integer from min to max (e.g. --map-size, --max-unread): digits
+ * only (no sign, no blank), no overflow. 0, or -EINVAL (out untouched). */
 int sa_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out);
-/* A positive number of seconds, at most 1e7 (ctl latency -d/-i). 0 or -1. */
+/* A positive number of seconds, at most 1e7 (ctl latency -d/-i, ctl stats -i). 0 or -1. */
 int sa_parse_seconds(const char *s, double *out);
-/* A number of seconds >= 0 (--drain-timeout). 0 or -EINVAL. */
+/* A finite number of seconds >= 0 (--drain-timeout, ctl detach/teardown
+ * --timeout). 0 or -EINVAL. */
 int sa_parse_timeout(const char *s, double *out);
 
 #endif
