@@ -134,13 +134,16 @@ uninstall:
 
 clean:
 	$(call msg,CLEAN)
-	$(Q)rm -rf $(OUTPUT) build-naive build-bare
+	$(Q)rm -rf $(OUTPUT) build-naive build-bare build-fuzz
 
 .DELETE_ON_ERROR:
 .SECONDARY:
 
 # The kernel matrix: `make kernel-matrix` (tests/vm/README.md).
 include tests/vm/vm.mk
+
+# libFuzzer targets for the parsers: `make fuzz` (tests/fuzz/README.md).
+include tests/fuzz/fuzz.mk
 
 # Benchmarks (report, never fail on a number); QUICK=1: under 2 minutes;
 # REPS=N: repetitions of every measurement (default 3).

@@ -21,6 +21,7 @@
 #include "ctl.h"
 #include "drain.h"
 #include "output.h"
+#include "parse.h"
 
 #define DEFAULT_TIMEOUT_S 30
 
@@ -36,7 +37,6 @@ static int parse_drain_args(int argc, char **argv, struct drain_args *a, const c
 		{ "force", no_argument, NULL, 'f' },
 		{},
 	};
-	char *end;
 	int opt;
 
 	a->timeout_s = DEFAULT_TIMEOUT_S;
@@ -44,8 +44,7 @@ static int parse_drain_args(int argc, char **argv, struct drain_args *a, const c
 	while ((opt = getopt_long(argc, argv, "t:f", opts, NULL)) >= 0) {
 		switch (opt) {
 		case 't':
-			a->timeout_s = strtod(optarg, &end);
-			if (*end || a->timeout_s < 0)
+			if (sa_parse_timeout(optarg, &a->timeout_s))
 				return ctl_usage_err("--timeout needs seconds >= 0");
 			break;
 		case 'f':

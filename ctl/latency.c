@@ -27,6 +27,7 @@
 #include "histogram.h"
 #include "latency_syscalls.h"
 #include "output.h"
+#include "parse.h"
 #include "latency.h"
 #include "latency.skel.h"
 
@@ -153,19 +154,6 @@ static void usage(void)
 "    sockaccelctl latency --pid 1234 --syscalls sendto,recvfrom -m\n"
 "    sockaccelctl -j latency --comm iperf3 -d 5    # JSON\n",
 	LAT_MAX_SYSCALLS, LAT_DEFAULT_THREADS);
-}
-
-static int parse_seconds(const char *s, double *out)
-{
-	char *end;
-	double v;
-
-	errno = 0;
-	v = strtod(s, &end);
-	if (errno || end == s || *end || !(v > 0) || v > 1e7)
-		return -1;
-	*out = v;
-	return 0;
 }
 
 static int parse_syscalls(const char *list)
@@ -873,11 +861,11 @@ int do_latency(int argc, char **argv)
 			nfilters++;
 			break;
 		case 'd':
-			if (parse_seconds(optarg, &env.duration))
+			if (sa_parse_seconds(optarg, &env.duration))
 				return ctl_usage_err("latency: -d needs a positive number of seconds");
 			break;
 		case 'i':
-			if (parse_seconds(optarg, &env.interval))
+			if (sa_parse_seconds(optarg, &env.interval))
 				return ctl_usage_err("latency: -i needs a positive number of seconds");
 			break;
 		case 's':

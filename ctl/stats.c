@@ -12,6 +12,7 @@
 #include "counters.h"
 #include "ctl.h"
 #include "output.h"
+#include "parse.h"
 
 /* Totals derived from the per-reason counters. */
 struct totals {
@@ -115,8 +116,7 @@ int do_stats(int argc, char **argv)
 	while ((opt = getopt_long(argc, argv, "i:c:", opts, NULL)) >= 0) {
 		switch (opt) {
 		case 'i':
-			interval = strtod(optarg, &end);
-			if (*end || interval <= 0)
+			if (sa_parse_seconds(optarg, &interval))
 				return ctl_usage_err("stats: -i needs a positive number of seconds");
 			break;
 		case 'c':

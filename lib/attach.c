@@ -9,22 +9,31 @@
 #include "../bpf/sockaccel.h"
 #include "attach.h"
 
+uint64_t sa_proc_stat_start_time(const char *line)
+{
+	unsigned long long start = 0;
+	const char *p = strrchr(line, ')');
+
+	/* after "pid (comm)": field 3 is state; start time is field 22
+	 * (p + 2 is past the string's end when ')' is its last character) */
+	if (p && p[1] && sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d %*d %*d %llu",
+			&start) != 1)
+		start = 0;
+	return start;
+}
+
 uint64_t sa_proc_start_time(uint32_t pid)
 {
-	char path[64], buf[1024], *p;
-	unsigned long long start = 0;
+	char path[64], buf[1024];
+	uint64_t start = 0;
 	FILE *f;
 
 	snprintf(path, sizeof(path), "/proc/%u/stat", pid);
 	f = fopen(path, "r");
 	if (!f)
 		return 0;
-	if (fgets(buf, sizeof(buf), f) && (p = strrchr(buf, ')'))) {
-		/* after "pid (comm)": field 3 is state; start time is field 22 */
-		if (sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d %*d %*d %llu",
-			   &start) != 1)
-			start = 0;
-	}
+	if (fgets(buf, sizeof(buf), f))
+		start = sa_proc_stat_start_time(buf);
 	fclose(f);
 	return start;
 }

@@ -16,6 +16,8 @@ int sa_attach_cgroup(const struct sa_pins *p, const struct sa_cgroup *cg, uint32
 
 /* Start time of a process (clock ticks since boot, /proc/PID/stat field 22), 0 if gone. */
 uint64_t sa_proc_start_time(uint32_t pid);
+/* The start time (field 22) from a /proc/PID/stat line; 0 if none. */
+uint64_t sa_proc_stat_start_time(const char *line);
 /* 1 when the foreground loader recorded in info is still running. */
 int sa_owner_alive(const struct sa_cgroup_info *info);
 

@@ -11,14 +11,10 @@
 #include <unistd.h>
 #include "cgroup.h"
 
-int sa_cgroup2_mount(char *buf, size_t len)
+int sa_cgroup2_mount_parse(FILE *f, char *buf, size_t len)
 {
 	char line[4096];
-	FILE *f = fopen("/proc/self/mountinfo", "r");
-	int err = -ENOENT;
 
-	if (!f)
-		return -errno;
 	/* "36 25 0:30 / /sys/fs/cgroup/unified rw,... - cgroup2 cgroup2 rw" */
 	while (fgets(line, sizeof(line), f)) {
 		char mnt[PATH_MAX], *sep = strstr(line, " - ");
@@ -29,9 +25,19 @@ int sa_cgroup2_mount(char *buf, size_t len)
 		if (sscanf(line, "%*s %*s %*s %*s %4095s", mnt) != 1)
 			continue;
 		snprintf(buf, len, "%s", mnt);
-		err = 0;
-		break;
+		return 0;
 	}
+	return -ENOENT;
+}
+
+int sa_cgroup2_mount(char *buf, size_t len)
+{
+	FILE *f = fopen("/proc/self/mountinfo", "r");
+	int err;
+
+	if (!f)
+		return -errno;
+	err = sa_cgroup2_mount_parse(f, buf, len);
 	fclose(f);
 	return err;
 }

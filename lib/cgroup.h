@@ -5,6 +5,7 @@
 
 #include <limits.h>
 #include <stdint.h>
+#include <stdio.h>
 
 struct sa_cgroup {
 	char abs_path[PATH_MAX];	/* e.g. /sys/fs/cgroup/unified/svc */
@@ -14,6 +15,8 @@ struct sa_cgroup {
 
 /* The cgroup2 mount point from /proc/self/mountinfo. 0 or -ENOENT. */
 int sa_cgroup2_mount(char *buf, size_t len);
+/* The same from an open mountinfo stream f (the first cgroup2 line). */
+int sa_cgroup2_mount_parse(FILE *f, char *buf, size_t len);
 
 /*
  * Resolve a user's CGROUP argument (absolute, or relative to the cgroup2

@@ -15,6 +15,7 @@
 #include "cgroup.h"
 #include "checks.h"
 #include "output.h"
+#include "parse.h"
 #include "pins.h"
 #include "policy.h"
 #include "drain.h"
@@ -128,14 +129,10 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 	case 'j': json_output = true; break;
 	case OPT_PIN_DIR: env.pin_dir = arg; break;
 	case OPT_FOREGROUND: env.foreground = true; break;
-	case OPT_DRAIN_TIMEOUT: {
-		char *end;
-
-		env.drain_timeout = strtod(arg, &end);
-		if (!*arg || *end || env.drain_timeout < 0)
+	case OPT_DRAIN_TIMEOUT:
+		if (sa_parse_timeout(arg, &env.drain_timeout))
 			argp_error(state, "invalid --drain-timeout '%s'", arg);
 		break;
-	}
 	case OPT_PORTS:
 	case OPT_EXCLUDE_PORTS:
 	case OPT_EXCLUDE_COMM: {
@@ -165,11 +162,11 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		env.policy_set = true;
 		break;
 	case OPT_MAX_UNREAD: {
-		char *end;
+		uint64_t v;
 
-		env.policy.max_unread = strtoull(arg, &end, 10);
-		if (!*arg || *end || env.policy.max_unread < 4096)
+		if (sa_parse_u64(arg, 4096, UINT64_MAX, &v))
 			argp_error(state, "invalid --max-unread '%s' (bytes, at least 4096)", arg);
+		env.policy.max_unread = v;
 		env.policy_set = true;
 		break;
 	}
@@ -181,10 +178,9 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 	case OPT_UPGRADE: env.upgrade = true; break;
 	case OPT_PROBE: env.probe = true; break;
 	case OPT_MAP_SIZE: {
-		char *end;
-		unsigned long v = strtoul(arg, &end, 10);
+		uint64_t v;
 
-		if (!*arg || *end || v < 1 || v > (1u << 24))
+		if (sa_parse_u64(arg, 1, 1u << 24, &v))
 			argp_error(state, "invalid --map-size '%s' (1 to 16777216)", arg);
 		env.map_size = v;
 		break;

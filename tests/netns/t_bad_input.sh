@@ -90,6 +90,19 @@ expect_err "ctl unknown command" 2 $SA_CTL frobnicate
 expect_usage "ctl unknown option" $SA_CTL --frobnicate status
 expect_usage "loader unknown option" $SA_LOADER --frobnicate "$SA_CG"
 expect_usage "loader no cgroup" $SA_LOADER
+# numbers that strtoull/strtod take but are not what was meant (found by
+# tests/fuzz/fuzz_numbers: "-1" was 2^64 - 1 bytes, "nan" seconds never ended)
+for v in -1 -4096 " 8192" +8192 18446744073709551616; do
+	expect_usage "loader --max-unread '$v'" $SA_LOADER --max-unread "$v" "$SA_CG"
+done
+for v in +5 " 5" -1; do
+	expect_usage "loader --map-size '$v'" $SA_LOADER --map-size "$v" "$SA_CG"
+done
+for v in nan inf -1 ""; do
+	expect_usage "loader --drain-timeout '$v'" $SA_LOADER --foreground --drain-timeout "$v" "$SA_CG"
+	expect_err "ctl teardown --timeout '$v'" 2 $SA_CTL teardown --timeout "$v"
+	expect_err "ctl stats -i '$v'" 2 $SA_CTL stats -i "$v"
+done
 no_pin "usage errors"
 
 # --- already loaded: a run with a new and a bad cgroup changes nothing
