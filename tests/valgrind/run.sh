@@ -94,6 +94,11 @@ mkdir "$CG" || die "mkdir $CG failed"
 ip netns add "$NS" || die "ip netns add $NS failed"
 ip -n "$NS" link set lo up || die "lo up in $NS failed"
 
+# Error paths first, while nothing is loaded.
+WANT=1 vg nothing-loaded "${CTL[@]}" -j stats
+WANT=1 vg nothing-loaded-conns "${CTL[@]}" conns
+vg probe-json "$SA_BUILD/sockaccel-loader" -j --probe
+
 vg loader "${LOADER[@]}" "$CG"
 [ -e "$PIN" ] || { "${LOADER[@]}" "$CG" || die "sockaccel-loader failed"; }
 vg loader-again "${LOADER[@]}" "$CG"
@@ -112,7 +117,6 @@ sleep 1
 
 vg status "${CTL[@]}" status
 vg status-json "${CTL[@]}" -j status
-vg status-pretty "${CTL[@]}" -p status
 vg stats "${CTL[@]}" stats
 vg stats-json "${CTL[@]}" -j stats
 vg stats-interval "${CTL[@]}" stats -i 1 -c 2
