@@ -14,7 +14,9 @@
 #
 # Environment: SA_BUILD (default <repo>/build), SA_TEST_TIMEOUT (default 180 s,
 # a `# timeout: N` line in a test overrides it), SA_LOG_DIR (keep every test's
-# log there; default: logs are deleted, failures show their last 30 lines).
+# log there; default: logs are deleted, failures show their last 30 lines),
+# SA_SANITIZE=1 (SA_BUILD is an ASan+UBSan build, `make test-sanitize`: leaks
+# detected, every sanitizer report is appended to its test's log and fails it).
 
 set -u
 
@@ -194,6 +196,14 @@ for f in "${TESTS[@]}"; do
 	fi
 	rm -f "$log.setup"
 
+	if [ "${SA_SANITIZE:-}" = 1 ]; then
+		# Reports go to files (<log>.asan.PID): tests parse the tools' stderr,
+		# and a report from a process whose exit status is not checked still counts.
+		rm -f "$log".asan.* "$log".ubsan.*
+		export ASAN_OPTIONS="detect_leaks=1:halt_on_error=1:abort_on_error=0:log_path=$log.asan"
+		export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1:log_path=$log.ubsan"
+		export LSAN_OPTIONS="report_objects=1"
+	fi
 	start=$(date +%s)
 	if [ -n "$setup_err" ]; then
 		echo "setup: $setup_err" >"$log"
@@ -217,6 +227,14 @@ for f in "${TESTS[@]}"; do
 	fi
 	cleanup_test
 	secs=$(($(date +%s) - start))
+	if [ "${SA_SANITIZE:-}" = 1 ]; then
+		for san in "$log".asan.* "$log".ubsan.*; do
+			[ -e "$san" ] || continue
+			{ echo "run.sh: sanitizer report $san:"; cat "$san"; } >>"$log"
+			rm -f "$san"
+			case $rc in 0 | 77) rc=1 ;; esac
+		done
+	fi
 
 	case $rc in
 	0)
