@@ -68,12 +68,7 @@ static struct {
 	long max_threads;
 } env;
 
-struct slot {
-	char name[64];
-	int nr;
-};
-
-static struct slot slots[LAT_MAX_SYSCALLS];
+static struct lat_slot slots[LAT_MAX_SYSCALLS];
 static int nslots;
 static volatile sig_atomic_t exiting;
 
@@ -158,53 +153,12 @@ static void usage(void)
 
 static int parse_syscalls(const char *list)
 {
-	char *copy = strdup(list), *tok, *save = NULL;
+	char err[256];
+	int n = lat_parse_syscall_list(list, slots, LAT_MAX_SYSCALLS, LAT_MAX_NR, err, sizeof(err));
 
-	if (!copy)
-		return ctl_usage_err("latency: out of memory");
-	nslots = 0;
-	for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-		const char *name = tok;
-		int nr;
-
-		while (*name == ' ')
-			name++;
-		if (!*name)
-			continue;
-		if (!strncmp(name, "sys_", 4))
-			name += 4;
-		nr = lat_syscall_nr(name);
-		if (nr < 0) {
-			p_err("latency: unknown syscall '%s' on this architecture (see --help)", name);
-			free(copy);
-			return EXIT_USAGE;
-		}
-		if (!strcmp(name, "restart_syscall")) {
-			p_err("latency: restart_syscall is timed as part of the call it restarts; leave it out");
-			free(copy);
-			return EXIT_USAGE;
-		}
-		if (nr >= LAT_MAX_NR) {
-			p_err("latency: syscall '%s' (nr %d) cannot be traced", name, nr);
-			free(copy);
-			return EXIT_USAGE;
-		}
-		for (int i = 0; i < nslots; i++)
-			if (slots[i].nr == nr)
-				goto next;	/* listed twice */
-		if (nslots >= LAT_MAX_SYSCALLS) {
-			p_err("latency: at most %d syscalls at once", LAT_MAX_SYSCALLS);
-			free(copy);
-			return EXIT_USAGE;
-		}
-		snprintf(slots[nslots].name, sizeof(slots[nslots].name), "%s", name);
-		slots[nslots].nr = nr;
-		nslots++;
-next:;
-	}
-	free(copy);
-	if (!nslots)
-		return ctl_usage_err("latency: --syscalls: empty list");
+	if (n < 0)
+		return ctl_usage_err("latency: %s", err);
+	nslots = n;
 	return 0;
 }
 
@@ -832,8 +786,7 @@ int do_latency(int argc, char **argv)
 	int opt, ret = EXIT_ERR, nfilters = 0, cg_fd = -1, r;
 	enum mech m = MECH_NR;
 	double t_start, t_prev, t_end;
-	char *end;
-	long v;
+	uint64_t u;
 
 	memset(&env, 0, sizeof(env));
 	env.mech = -1;
@@ -847,11 +800,9 @@ int do_latency(int argc, char **argv)
 			nfilters++;
 			break;
 		case OPT_PID:
-			errno = 0;
-			v = strtol(optarg, &end, 10);
-			if (errno || *end || v <= 0 || v > 0x7fffffff)
+			if (sa_parse_u64(optarg, 1, INT32_MAX, &u))
 				return ctl_usage_err("latency: --pid needs a process id");
-			env.pid = v;
+			env.pid = u;
 			nfilters++;
 			break;
 		case OPT_COMM:
@@ -903,12 +854,10 @@ int do_latency(int argc, char **argv)
 				return ctl_usage_err("latency: --mechanism: auto, fentry, tp_btf or raw_tp");
 			break;
 		case OPT_MAX_THREADS:
-			errno = 0;
-			v = strtol(optarg, &end, 10);
-			if (errno || *end || v < 1 || v > 1 << 22)
+			if (sa_parse_u64(optarg, 1, 1 << 22, &u))
 				return ctl_usage_err("latency: --max-threads needs a number from 1 to %d",
 						     1 << 22);
-			env.max_threads = v;
+			env.max_threads = u;
 			break;
 		case 'h':
 			if (json_output)

@@ -2,6 +2,7 @@
 /* sockaccelctl stats [-i SECONDS] [-c COUNT] */
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -111,7 +112,7 @@ int do_stats(int argc, char **argv)
 	double interval = 0, t_prev;
 	long count = -1;
 	int opt, cnt_fd, map_fd, r, ret = EXIT_OK;
-	char *end;
+	uint64_t u;
 
 	while ((opt = getopt_long(argc, argv, "i:c:", opts, NULL)) >= 0) {
 		switch (opt) {
@@ -120,9 +121,9 @@ int do_stats(int argc, char **argv)
 				return ctl_usage_err("stats: -i needs a positive number of seconds");
 			break;
 		case 'c':
-			count = strtol(optarg, &end, 10);
-			if (*end || count <= 0)
+			if (sa_parse_u64(optarg, 1, LONG_MAX, &u))
 				return ctl_usage_err("stats: -c needs a positive count");
+			count = u;
 			break;
 		default:
 			return ctl_usage_err("stats: unknown option");

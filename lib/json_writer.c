@@ -59,11 +59,43 @@ static void begin_value(json_writer_t *w)
 	w->sep = true;
 }
 
-static void puts_quoted(FILE *out, const char *s)
+/* Length of the well-formed UTF-8 sequence at s (RFC 3629: no overlong
+ * forms, no surrogates, nothing above U+10FFFF), 0 if there is none. */
+static int utf8_len(const unsigned char *s)
 {
+	unsigned char c = s[0];
+	int n;
+	unsigned char lo = 0x80, hi = 0xbf;	/* the 2nd byte's range */
+
+	if (c < 0xc2 || c > 0xf4)
+		return 0;			/* continuation, overlong lead, > U+10FFFF */
+	n = c < 0xe0 ? 2 : c < 0xf0 ? 3 : 4;
+	if (c == 0xe0)
+		lo = 0xa0;			/* overlong */
+	else if (c == 0xed)
+		hi = 0x9f;			/* surrogates */
+	else if (c == 0xf0)
+		lo = 0x90;			/* overlong */
+	else if (c == 0xf4)
+		hi = 0x8f;			/* > U+10FFFF */
+	if (s[1] < lo || s[1] > hi)
+		return 0;
+	for (int i = 2; i < n; i++)
+		if (s[i] < 0x80 || s[i] > 0xbf)
+			return 0;
+	return n;
+}
+
+/* JSON text is UTF-8: strings from outside (a process's comm, a cgroup path)
+ * may not be; each byte of an ill-formed sequence becomes U+FFFD. */
+static void puts_quoted(FILE *out, const char *str)
+{
+	const unsigned char *s = (const unsigned char *)str;
+
 	fputc('"', out);
-	for (; *s; s++) {
+	while (*s) {
 		unsigned char c = *s;
+		int n;
 
 		switch (c) {
 		case '"': fputs("\\\"", out); break;
@@ -72,11 +104,19 @@ static void puts_quoted(FILE *out, const char *s)
 		case '\t': fputs("\\t", out); break;
 		case '\r': fputs("\\r", out); break;
 		default:
-			if (c < 0x20)
+			if (c < 0x20) {
 				fprintf(out, "\\u%04x", c);
-			else
+			} else if (c < 0x80) {
 				fputc(c, out);
+			} else if ((n = utf8_len(s))) {
+				fwrite(s, 1, n, out);
+				s += n;
+				continue;
+			} else {
+				fputs("\\ufffd", out);
+			}
 		}
+		s++;
 	}
 	fputc('"', out);
 }

@@ -4,7 +4,10 @@
  * Generated from <asm/unistd_64.h> names; each entry only exists where the
  * architecture defines it.
  */
+#include <errno.h>
 #include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
 #include "latency_syscalls.h"
@@ -1112,4 +1115,66 @@ const char *lat_syscall_name(int nr)
 		if (table[i].nr == nr)
 			return table[i].name;
 	return NULL;
+}
+
+int lat_parse_syscall_list(const char *list, struct lat_slot *slots, int max, int max_nr,
+			   char *err, size_t errlen)
+{
+	char *copy = strdup(list), *tok, *save = NULL;
+	int n = 0, r = -EINVAL;
+
+	if (!copy) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		char *name = tok, *end;
+		int nr, i;
+
+		while (*name == ' ')
+			name++;
+		end = name + strlen(name);
+		while (end > name && end[-1] == ' ')
+			*--end = '\0';
+		if (!*name)
+			continue;
+		/* before quoting it: the reason must stay one line */
+		if (name[strspn(name, "abcdefghijklmnopqrstuvwxyz0123456789_")]) {
+			snprintf(err, errlen, "syscall names are lower-case letters, digits and '_'");
+			goto out;
+		}
+		if (!strncmp(name, "sys_", 4))
+			name += 4;
+		nr = lat_syscall_nr(name);
+		if (nr < 0) {
+			snprintf(err, errlen, "unknown syscall '%s' on this architecture (see --help)", name);
+			goto out;
+		}
+		if (!strcmp(name, "restart_syscall")) {
+			snprintf(err, errlen, "restart_syscall is timed as part of the call it restarts; leave it out");
+			goto out;
+		}
+		if (nr >= max_nr) {
+			snprintf(err, errlen, "syscall '%s' (nr %d) cannot be traced", name, nr);
+			goto out;
+		}
+		for (i = 0; i < n && slots[i].nr != nr; i++)
+			;
+		if (i < n)
+			continue;	/* listed twice */
+		if (n >= max) {
+			snprintf(err, errlen, "at most %d syscalls at once", max);
+			goto out;
+		}
+		snprintf(slots[n].name, sizeof(slots[n].name), "%s", name);
+		slots[n].nr = nr;
+		n++;
+	}
+	if (n)
+		r = n;
+	else
+		snprintf(err, errlen, "--syscalls: empty list");
+out:
+	free(copy);
+	return r;
 }

@@ -245,7 +245,9 @@ for f in "${TESTS[@]}"; do
 		echo "SKIP $name: ${reason:-no reason given}"
 		nskip=$((nskip + 1)) ;;
 	*)
-		echo "FAIL $name (${secs}s)"
+		# why first: a report that keeps only the first lines still says it
+		why=$(grep -m1 -e '^FAIL: ' -e '^run.sh: ' "$log")
+		echo "FAIL $name (${secs}s)${why:+: ${why#FAIL: }}"
 		tail -n 30 "$log" | sed 's/^/    /'
 		nfail=$((nfail + 1)) ;;
 	esac

@@ -103,6 +103,15 @@ for v in nan inf -1 ""; do
 	expect_err "ctl teardown --timeout '$v'" 2 $SA_CTL teardown --timeout "$v"
 	expect_err "ctl stats -i '$v'" 2 $SA_CTL stats -i "$v"
 done
+for v in 0 -1 +3 " 3" 99999999999999999999 ""; do
+	expect_err "ctl stats -c '$v'" 2 $SA_CTL stats -c "$v"
+	expect_err "ctl latency --pid '$v'" 2 $SA_CTL latency --pid "$v"
+	expect_err "ctl latency --max-threads '$v'" 2 $SA_CTL latency --max-threads "$v"
+done
+expect_err "ctl latency --pid 0x10" 2 $SA_CTL latency --pid 0x10
+for v in $'io\n' "sendto,nosuch" "," "restart_syscall"; do
+	expect_err "ctl latency --syscalls '$v'" 2 $SA_CTL latency --syscalls "$v"
+done
 no_pin "usage errors"
 
 # --- already loaded: a run with a new and a bad cgroup changes nothing

@@ -31,7 +31,11 @@ load "$SA_CG"
 bg_in "$SA_NS" "$SA_CG" "$SA_STREAM" server -l 127.0.0.1 -p 5000 --sync --bytes 16K --echo -t 30 >"$SA_TMP/srv.log" 2>&1
 spid=$BG_PID
 wait_port "$SA_NS" 5000
-bg_in "$SA_NS" "$SA_CG" "$SA_STREAM" client -c 127.0.0.1 -p 5000 --sync --bytes 16K --hold 8 -t 30 >"$SA_TMP/cli.log" 2>&1
+# the client's name (its comm) is not UTF-8: JSON text must be, so the bytes
+# of an ill-formed sequence come out as U+FFFD (jq would accept either)
+odd=$SA_TMP/$'\xff\xfe'sa-stream
+cp "$SA_STREAM" "$odd"
+bg_in "$SA_NS" "$SA_CG" "$odd" client -c 127.0.0.1 -p 5000 --sync --bytes 16K --hold 8 -t 30 >"$SA_TMP/cli.log" 2>&1
 cpid=$BG_PID
 for ((i = 0; i < 50; i++)); do
 	[ "$($SA_CTL -j conns | jq length)" -ge 2 ] 2>/dev/null && break
@@ -42,6 +46,12 @@ json_ok conns 0 $SA_CTL -j conns
 jq -e 'arrays | length >= 2' "$SA_TMP/j.out" >/dev/null || fail "conns: expected an array with the live connection"
 jq -e 'all(.[]; (.netns | numbers) and (.local_addr | strings) and (.local_port | numbers) and (.remote_addr | strings) and (.remote_port | numbers) and has("cookie") and (.peer_in_map | booleans))' \
 	"$SA_TMP/j.out" >/dev/null || fail "conns: missing or mistyped keys"
+python3 -c 'import json, sys; json.loads(sys.stdin.buffer.read().decode("utf-8"))' <"$SA_TMP/j.out" ||
+	fail "conns: output is not UTF-8 JSON (a comm that is not UTF-8)"
+if jq -e 'any(.[]; .comm == "sa-stream")' "$SA_TMP/j.out" >/dev/null; then	# names known
+	jq -e 'any(.[]; .comm == "\ufffd\ufffdsa-stream")' "$SA_TMP/j.out" >/dev/null ||
+		fail "conns: the client's comm is not \\ufffd\\ufffdsa-stream: $(jq -c '[.[].comm]' "$SA_TMP/j.out")"
+fi
 json_ok "conns -p" 0 $SA_CTL -p conns
 
 json_ok status 0 $SA_CTL -j status
