@@ -15,6 +15,7 @@
 #include <unistd.h>
 #include <linux/magic.h>
 #include <bpf/bpf.h>
+#include "parse.h"
 #include "pins.h"
 
 void sa_pin_path(const struct sa_pins *p, const char *name, char *buf, size_t len)
@@ -202,13 +203,11 @@ int sa_pins_for_each_link(const struct sa_pins *p,
 		return 0;
 	/* Collect first: fn may unlink entries. */
 	while ((e = readdir(d)) && n < SA_MAX_LINKS_SCAN) {
-		char *end;
-		unsigned long long id;
+		uint64_t id;
 
-		if (strncmp(e->d_name, SA_PIN_LINK_PREFIX, plen))
-			continue;
-		id = strtoull(e->d_name + plen, &end, 10);
-		if (*end)
+		/* digits only: strtoull would take "-5", "+5", " 5" and "" */
+		if (strncmp(e->d_name, SA_PIN_LINK_PREFIX, plen) ||
+		    sa_parse_u64(e->d_name + plen, 1, UINT64_MAX, &id))
 			continue;
 		ids[n++] = id;
 	}
