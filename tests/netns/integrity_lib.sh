@@ -106,6 +106,24 @@ held_finish() {
 	pair_finish "$@"
 }
 
+# conn_tx PORT FIELD: the tx FIELD of the socket whose peer port is PORT
+# (the client's, for a server on PORT) in conns
+conn_tx() { $SA_CTL -j conns | jq -r "[.[] | select(.remote_port == $1) | .tx.$2] | first"; }
+# held_live_start [ARGS...]: a held stream of BYTES in $SA_CG, both directions
+# at 1 MiB/s in 64 KiB writes, neither end reading until held_live_finish (so
+# the connection outlives whatever the test does meanwhile, however slow the
+# machine: in a VM a client that has read all closes before the check);
+# returns once its client has sent. ARGS go to both ends (-t SECONDS: its life).
+held_live_start() {
+	local i
+	held_both_start "$SA_CG" "$SA_CG" --bytes "$BYTES" --sizes 64K --write-rate 1M "$@"
+	for ((i = 0; i < 300; i++)); do
+		case $(conn_tx $PORT mode) in null | new | "") sleep 0.1 ;; *) sleep 0.5; return ;; esac
+	done
+	fail "the client of port $PORT never sent"
+}
+held_live_finish() { held_finish "$BYTES"; }
+
 # proxied NAME PROXY_PORT BACKEND_PORT CONNS TIMEOUT "CLIENT ARGS" ARGS...: an sa-integrity
 # server on 127.0.0.1:BACKEND_PORT (background) and a client connecting to the
 # proxy that listens on 127.0.0.1:PROXY_PORT (started by the caller and

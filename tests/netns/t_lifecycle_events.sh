@@ -1,5 +1,5 @@
 # timeout: 420
-# Loader restart, --foreground crash, upgrade and map full never lose a byte.
+# Loader restart, --foreground crash and upgrade never lose a byte.
 # Each case: a checksummed stream in both directions, written at 1 MiB/s for
 # 8 s, crosses the event while neither end reads (hold file), so redirected
 # data is queued; then the reader is released and every byte
@@ -14,28 +14,13 @@
 #             reuses the pins; teardown cleans.
 #   upgrade:  sockaccel-loader --upgrade: new program ids, cgroup links switched
 #             in place, live connection still redirected, new ones too.
-#   map full: --map-size 4: the 3rd connection's sockets do not fit; they use
-#             TCP (reason map_full, insert_failed_full), the others stay
-#             redirected, all streams intact.
+# (map full: t_map_full.sh)
 . "$SA_LIB"
 . "$SA_ROOT/tests/netns/integrity_lib.sh"
 BYTES=$((16 << 20))
 
-# conn_tx PORT FIELD: the client socket's tx FIELD in conns
-conn_tx() { $SA_CTL -j conns | jq -r "[.[] | select(.remote_port == $1) | .tx.$2] | first"; }
-# a held stream in $SA_CG, both directions at 1 MiB/s, neither end reading
-# until finish (so the connection outlives the event however slow the machine:
-# in a VM the client had read all and closed before the check), its client
-# sending; then the event
-start() {
-	local i
-	held_both_start "$SA_CG" "$SA_CG" --bytes "$BYTES" --sizes 64K --write-rate 1M
-	for ((i = 0; i < 300; i++)); do
-		case $(conn_tx $PORT mode) in null | new | "") sleep 0.1 ;; *) sleep 0.5; return ;; esac
-	done
-	fail "the client of port $PORT never sent"
-}
-finish() { held_finish "$BYTES"; }
+start() { held_live_start; }
+finish() { held_live_finish; }
 
 # ---- restart
 load "${SA_DEEP_QUEUE[@]}" "$SA_CG"
@@ -111,58 +96,3 @@ assert_ge $((r1 - r0)) $((BYTES / 2)) "the live connection kept being redirected
 stream "$SA_NS" "$SA_CG" 127.0.0.1 127.0.0.1 5299 $((1 << 20)) 31
 assert_ge $(( $(stats_get redirected_bytes) - r1 )) $((2 << 20)) "a new connection after the upgrade is redirected"
 $SA_CTL teardown >/dev/null || fail "teardown after upgrade"
-
-# ---- map full (held streams: all three are still open at the snapshot)
-# Where each connection is set up is chosen (sockops inserts on the CPU that
-# runs the handshake: the client's, on loopback), so that the read-count map
-# has to refill the first CPU's free list while the first two connections live
-# there. rx_progress used to be an LRU hash: a refill evicts in-use entries to
-# make up LOCAL_FREE_TARGET (128) free ones, whatever the map size, so the
-# 3rd connection's (refused) insertion evicted one of theirs: the client lost
-# its peer (peer_gone) and, once the server left the map as a stream, its
-# unread redirected data (loader/load.c).
-on_cpu() { taskset -pc "$(($1 % $(nproc)))" "$BASHPID" >/dev/null || fail "taskset $1"; }
-BYTES=$((8 << 20))
-$SA_LOADER --map-size 4 "${SA_DEEP_QUEUE[@]}" "$SA_CG" >/dev/null || fail "loader --map-size 4"
-# CPU 0 takes every free entry (at most 128) at its first insertion; CPU 1
-# then takes 4 of them for two short connections and keeps them once freed.
-on_cpu 0
-stream "$SA_NS" "$SA_CG" 127.0.0.1 127.0.0.1 5290 4096 41 >/dev/null
-on_cpu 1
-BYTES_SAVED=$BYTES BYTES=65536
-start
-P1=$PORT S1=$SPID C1=$CPID H1=$HOLD
-start
-finish
-P2=$PORT
-PORT=$P1 SPID=$S1 CPID=$C1 HOLD=$H1
-finish
-PORT=$P2	# the next connection takes a fresh port (and hold file)
-BYTES=$BYTES_SAVED
-full0=$(stats_get insert_failed_full)
-on_cpu 0
-declare -a P S C H
-for k in 0 1 2; do
-	start
-	P[k]=$PORT S[k]=$SPID C[k]=$CPID H[k]=$HOLD
-done
-taskset -pc "0-$(($(nproc) - 1))" "$BASHPID" >/dev/null
-full1=$(stats_get insert_failed_full)
-sleep 0.5	# every held client sends again (1 MiB/s in 64 KiB writes)
-# One snapshot: a fast connection may finish (and its socket go) meanwhile.
-snap=$($SA_CTL -j conns)
-tx() { jq -r "[.[] | select(.remote_port == $1) | .tx.$2] | first" <<<"$snap"; }
-# sockets of port $1 with a read count (both ends of an accelerated connection)
-with_rx() { jq "[.[] | select((.remote_port == $1 or .local_port == $1) and .rx != null)] | length" <<<"$snap"; }
-info "insert_failed_full +$((full1 - full0)); modes: $(for k in 0 1 2; do echo -n "${P[k]}=$(tx "${P[k]}" mode)/$(tx "${P[k]}" reason) "; done)"
-assert_eq $((full1 - full0)) 2 "insert_failed_full (both sockets of the 3rd connection)"
-assert_eq "$(tx "${P[0]}" mode)" redirect "1st connection"
-assert_eq "$(tx "${P[1]}" mode)/$(tx "${P[1]}" reason)" redirect/peer_accelerated "2nd connection"
-for k in 0 1; do
-	assert_eq "$(with_rx "${P[k]}")" 2 "sockets of connection $((k + 1)) that kept their read count"
-done
-assert_eq "$(tx "${P[2]}" reason)" map_full "3rd connection reason"
-for k in 0 1 2; do
-	PORT=${P[k]} SPID=${S[k]} CPID=${C[k]} HOLD=${H[k]}
-	finish
-done
