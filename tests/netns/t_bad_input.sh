@@ -1,6 +1,6 @@
 # Bad input to the loader and ctl: clear one-line errors, the right exit codes,
 # nothing attached or pinned behind.
-# timeout: 240
+# timeout: 360
 . "$SA_LIB"
 need_cmd bpftool
 
