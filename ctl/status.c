@@ -83,7 +83,8 @@ int do_status(int argc, char **argv)
 		return EXIT_ERR;
 	}
 	if (access(ctl_pins.dir, F_OK) || !sa_pins_complete(&ctl_pins, NULL)) {
-		const char *why = access(ctl_pins.dir, F_OK) ? "nothing loaded" : "incomplete pins (run teardown)";
+		const char *why = access(ctl_pins.dir, F_OK) ? "nothing loaded" :
+			"incomplete pins (an interrupted load: the next loader run repairs it, or run teardown)";
 
 		output_begin(pretty_output);
 		open_json_object(NULL);
@@ -93,7 +94,8 @@ int do_status(int argc, char **argv)
 		close_json_object();
 		output_end();
 		if (!json_output)
-			fprintf(stderr, "%s: %s at %s (run sockaccel-loader first)\n", prog_name, why, ctl_pins.dir);
+			fprintf(stderr, "%s: %s at %s%s\n", prog_name, why, ctl_pins.dir,
+				access(ctl_pins.dir, F_OK) ? " (run sockaccel-loader first)" : "");
 		return EXIT_ERR;
 	}
 

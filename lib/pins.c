@@ -158,7 +158,13 @@ bool sa_pins_complete(const struct sa_pins *p, const char **missing)
 	if (!pins_present(p, required_pins, missing))
 		return false;
 	sa_pin_path(p, SA_PIN_FEATURES, path, sizeof(path));
-	if (!access(path, F_OK) || pins_present(p, legacy_pins, NULL))
+	if (!access(path, F_OK))
+		return true;
+	/* A build from before the feature table had no splicers map either:
+	 * with it, a missing table is a load killed before its last step, not
+	 * a legacy load (which looks the same up to there). */
+	sa_pin_path(p, SA_PIN_SPLICERS, path, sizeof(path));
+	if (access(path, F_OK) && pins_present(p, legacy_pins, NULL))
 		return true;
 	if (missing)
 		*missing = SA_PIN_FEATURES;
@@ -189,10 +195,10 @@ int sa_pin_open(const struct sa_pins *p, const char *name)
 	return fd < 0 ? -errno : fd;
 }
 
-int sa_pins_for_each_link(const struct sa_pins *p,
-			  void (*fn)(const struct sa_pins *p, uint64_t cgid, void *arg), void *arg)
+int sa_pins_for_each_prefix(const struct sa_pins *p, const char *prefix,
+			    void (*fn)(const struct sa_pins *p, uint64_t cgid, void *arg), void *arg)
 {
-	size_t plen = strlen(SA_PIN_LINK_PREFIX);
+	size_t plen = strlen(prefix);
 	uint64_t ids[SA_MAX_LINKS_SCAN];
 	DIR *d = opendir(p->dir);
 	struct dirent *e;
@@ -205,7 +211,7 @@ int sa_pins_for_each_link(const struct sa_pins *p,
 		char *end;
 		unsigned long long id;
 
-		if (strncmp(e->d_name, SA_PIN_LINK_PREFIX, plen))
+		if (strncmp(e->d_name, prefix, plen))
 			continue;
 		id = strtoull(e->d_name + plen, &end, 10);
 		if (*end)
@@ -213,7 +219,19 @@ int sa_pins_for_each_link(const struct sa_pins *p,
 		ids[n++] = id;
 	}
 	closedir(d);
-	for (int i = 0; i < n; i++)
+	for (int i = 0; fn && i < n; i++)
 		fn(p, ids[i], arg);
 	return n;
+}
+
+int sa_pins_for_each_link(const struct sa_pins *p,
+			  void (*fn)(const struct sa_pins *p, uint64_t cgid, void *arg), void *arg)
+{
+	return sa_pins_for_each_prefix(p, SA_PIN_LINK_PREFIX, fn, arg);
+}
+
+int sa_pins_count_links(const struct sa_pins *p)
+{
+	return sa_pins_for_each_prefix(p, SA_PIN_LINK_PREFIX, NULL, NULL) +
+	       sa_pins_for_each_prefix(p, SA_PIN_LINK_CS_PREFIX, NULL, NULL);
 }

@@ -87,8 +87,13 @@ bool sa_pins_any(const struct sa_pins *p);
 /* bpf_obj_get() of a pin; -errno on failure. */
 int sa_pin_open(const struct sa_pins *p, const char *name);
 
-/* Call fn for each link pin; returns the count. */
+/* Call fn for each link pin (link_cg_<ID>); returns the count. */
 int sa_pins_for_each_link(const struct sa_pins *p,
 			  void (*fn)(const struct sa_pins *p, uint64_t cgid, void *arg), void *arg);
+/* The same for the pins named prefix<ID>; fn may be NULL (count only). */
+int sa_pins_for_each_prefix(const struct sa_pins *p, const char *prefix,
+			    void (*fn)(const struct sa_pins *p, uint64_t cgid, void *arg), void *arg);
+/* Cgroup link pins of either kind (link_cg_, link_cs_). */
+int sa_pins_count_links(const struct sa_pins *p);
 
 #endif

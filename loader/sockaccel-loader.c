@@ -22,6 +22,7 @@
 #include "load.h"
 #include "probe.h"
 #include "splicer_watch.h"
+#include "test_hook.h"
 
 #define MAX_CGROUPS 256
 
@@ -204,6 +205,37 @@ static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list 
 	return vfprintf(stderr, fmt, ap);
 }
 
+/*
+ * The pin dir holds pins but not a complete load: a load killed before its
+ * last step (or pins removed by hand). Without cgroup links and with an empty
+ * socket map nothing can be lost: remove what is there, and load afresh.
+ * Otherwise refuse (a teardown drains first). 0 when repaired.
+ */
+static int repair_interrupted_load(struct sa_pins *pins, const char *missing)
+{
+	char err[1024];
+	int fd, n = 0, r;
+
+	fd = sa_pin_open(pins, SA_PIN_SOCK_MAP);
+	if (fd >= 0) {
+		n = sa_sock_map_count(fd);
+		close(fd);
+	}
+	if (sa_pins_count_links(pins) || n) {
+		p_err("pin dir %s is incomplete (missing %s) but has cgroups attached or sockets in its map: "
+		      "run `sockaccelctl --pin-dir %s teardown` first", pins->dir, missing, pins->dir);
+		return -EBUSY;
+	}
+	p_info("pin dir %s is incomplete (missing %s: an interrupted load?); nothing is attached: "
+	       "removing what it holds and loading again", pins->dir, missing);
+	r = sa_unload_objects(pins, err, sizeof(err));
+	if (r < 0) {
+		p_err("cannot repair %s: %s", pins->dir, err);
+		return r;
+	}
+	return 0;
+}
+
 /* Wait for a signal; meanwhile warn once a second about new splicers. */
 static void wait_for_signal(const struct sa_pins *pins)
 {
@@ -286,11 +318,16 @@ int main(int argc, char **argv)
 		p_err("%s", err);
 		return 1;
 	}
+	sa_test_step("pin-dir");
 
 	if (!sa_pins_complete(&pins, &missing)) {
-		if (sa_pins_any(&pins)) {
+		if (sa_pins_any(&pins) && env.upgrade) {
 			p_err("pin dir %s is incomplete (missing %s): run `sockaccelctl --pin-dir %s teardown` first",
 			      pins.dir, missing, pins.dir);
+			sa_pins_unlock(&pins);
+			return 1;
+		}
+		if (sa_pins_any(&pins) && repair_interrupted_load(&pins, missing)) {
 			sa_pins_unlock(&pins);
 			return 1;
 		}
@@ -345,7 +382,7 @@ int main(int argc, char **argv)
 	if (env.map_size && !loading)
 		p_info("--map-size applies at first load only; the pinned map keeps its size");
 	/* The policy is in place before any cgroup is attached. */
-	if (env.policy.n_comms && !sa_features_read(&pins, feat) &&
+	if (env.policy.n_comms && (loading || !sa_features_read(&pins, feat)) &&
 	    feat[SA_FEAT_PROC_NAMES].impl == SA_IMPL_OFF) {
 		p_err("--exclude-comm needs the process names feature, which this load lacks "
 		      "(see `sockaccelctl status`)");
@@ -357,8 +394,18 @@ int main(int argc, char **argv)
 			p_err("%s", err);
 			goto rollback;
 		}
+		sa_test_step("policy");
 		if (env.policy_set)
 			printf("policy set (see `sockaccelctl status`)\n");
+	}
+	/* Last step of a load: the feature table's pin marks it complete, so a
+	 * load killed before here is seen as interrupted (and repaired). */
+	if (loading) {
+		if ((r = sa_features_pin(&pins, feat))) {
+			p_err("pin the feature table in %s: %s", pins.dir, strerror(-r));
+			goto rollback;
+		}
+		sa_test_step("pin-features");
 	}
 
 	for (i = 0; i < env.n_cgroups; i++) {
