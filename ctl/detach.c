@@ -226,7 +226,7 @@ int do_teardown(int argc, char **argv)
 	if (optind != argc)
 		return ctl_usage_err("usage: %s", usage);
 	if (access(ctl_pins.dir, F_OK)) {
-		p_err("nothing loaded: %s does not exist", ctl_pins.dir);
+		p_err("nothing loaded: %s does not exist%s", ctl_pins.dir, sa_pins_absent_hint(&ctl_pins));
 		return EXIT_ERR;
 	}
 	/* No ctl_require_loaded(): an incomplete pin dir must be removable too. */

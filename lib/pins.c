@@ -41,6 +41,20 @@ static int is_bpffs(const char *path)
 	return s.f_type == BPF_FS_MAGIC;
 }
 
+int sa_pins_parent_on_bpffs(const struct sa_pins *p)
+{
+	char tmp[PATH_MAX];
+
+	snprintf(tmp, sizeof(tmp), "%s", p->dir);
+	return is_bpffs(dirname(tmp));
+}
+
+const char *sa_pins_absent_hint(const struct sa_pins *p)
+{
+	return sa_pins_parent_on_bpffs(p) == 1 ? "" :
+		" (and its parent is not on a bpf filesystem: bpffs unmounted?)";
+}
+
 int sa_pins_ensure_bpffs(const struct sa_pins *p, char *err, size_t errlen)
 {
 	char tmp[PATH_MAX], *parent;

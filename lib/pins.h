@@ -69,6 +69,12 @@ void sa_cs_link_pin_path(const struct sa_pins *p, uint64_t cgid, char *buf, size
 /* Every pin of a complete load, except the per-cgroup links (NULL-terminated). */
 extern const char *const sa_object_pins[];
 
+/* 1 when the pin dir's parent is on bpffs, 0 when not, -errno (absent). */
+int sa_pins_parent_on_bpffs(const struct sa_pins *p);
+
+/* Why an absent pin dir may be absent: "" or a hint, to append to a message. */
+const char *sa_pins_absent_hint(const struct sa_pins *p);
+
 /* Make sure the pin dir's parent is on bpffs; mounts /sys/fs/bpf when absent. */
 int sa_pins_ensure_bpffs(const struct sa_pins *p, char *err, size_t errlen);
 

@@ -21,6 +21,7 @@
 #include "drain.h"
 #include "load.h"
 #include "probe.h"
+#include "pin_guard.h"
 #include "splicer_watch.h"
 #include "test_hook.h"
 
@@ -236,8 +237,9 @@ static int repair_interrupted_load(struct sa_pins *pins, const char *missing)
 	return 0;
 }
 
-/* Wait for a signal; meanwhile warn once a second about new splicers. */
-static void wait_for_signal(const struct sa_pins *pins)
+/* Wait for a signal; meanwhile, once a second, warn about new splicers and
+ * keep the pinned objects held (pin_guard.h). */
+static void wait_for_signal(const struct sa_pins *pins, struct sa_pin_guard *guard)
 {
 	struct timespec tick = { .tv_sec = 1 };
 	sigset_t set;
@@ -247,8 +249,10 @@ static void wait_for_signal(const struct sa_pins *pins)
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGHUP);
 	sa_splicer_watch(pins);
+	sa_pin_guard_tick(guard, pins);
 	while (sigtimedwait(&set, NULL, &tick) < 0) {
 		sa_splicer_watch(pins);
+		sa_pin_guard_tick(guard, pins);
 		fflush(stderr);
 	}
 }
@@ -260,6 +264,7 @@ int main(int argc, char **argv)
 	bool attached_now[MAX_CGROUPS] = {};
 	struct sa_feature_state feat[SA_FEAT_MAX];
 	struct sa_pins pins = { .lock_fd = -1 };
+	struct sa_pin_guard guard = {};
 	bool loading = false;
 	char err[1024], err2[1024];
 	const char *missing = "?";
@@ -426,8 +431,16 @@ int main(int argc, char **argv)
 
 	printf("running in the foreground; SIGTERM or SIGINT detaches what this run attached\n");
 	fflush(stdout);
-	wait_for_signal(&pins);
+	wait_for_signal(&pins, &guard);
 	r = 0;
+	sa_pin_guard_tick(&guard, &pins);	/* a last chance to pin again */
+	if (sa_pin_guard_lost(&guard)) {
+		p_err("cannot detach gracefully: the pins in %s are gone; exiting releases the dataplane "
+		      "(its connections fall back to TCP; redirected data not yet read is lost)", pins.dir);
+		sa_pin_guard_release(&guard);
+		return 1;
+	}
+	sa_pin_guard_release(&guard);
 	if (sa_pins_lock(&pins, false, err, sizeof(err))) {
 		printf("nothing to detach: %s\n", err);
 		return 0;
