@@ -91,7 +91,9 @@ int do_status(int argc, char **argv)
 		print_bool("loaded", NULL, false);
 		print_string("pin_dir", NULL, ctl_pins.dir);
 		if (access(ctl_pins.dir, F_OK) && *sa_pins_absent_hint(&ctl_pins))
-			why = "nothing loaded (the pin dir's parent is not on a bpf filesystem: bpffs unmounted?)";
+			why = "nothing loaded (the pin dir's parent is not on a bpf filesystem: bpffs unmounted? "
+			      "a running --foreground loader keeps its dataplane loaded and pins it again "
+			      "once bpffs is mounted there)";
 		print_string("error", NULL, why);
 		close_json_object();
 		output_end();

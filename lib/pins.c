@@ -52,7 +52,8 @@ int sa_pins_parent_on_bpffs(const struct sa_pins *p)
 const char *sa_pins_absent_hint(const struct sa_pins *p)
 {
 	return sa_pins_parent_on_bpffs(p) == 1 ? "" :
-		" (and its parent is not on a bpf filesystem: bpffs unmounted?)";
+		" (and its parent is not on a bpf filesystem: bpffs unmounted? a running --foreground "
+		"loader keeps its dataplane loaded and pins it again once bpffs is mounted there)";
 }
 
 int sa_pins_ensure_bpffs(const struct sa_pins *p, char *err, size_t errlen)

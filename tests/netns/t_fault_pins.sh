@@ -29,7 +29,7 @@ conn_tx() { $CTL --pin-dir "$1" -j conns | jq -r "[.[] | select(.remote_port == 
 start() {
 	local i
 	held_both_start "$SA_CG" "$SA_CG" --bytes "$BYTES" --sizes 64K --write-rate 1M
-	for ((i = 0; i < 300; i++)); do
+	for ((i = 0; i < 600; i++)); do
 		case $(conn_tx "$1" $PORT mode) in redirect) sleep 1; return ;; esac
 		sleep 0.1
 	done
@@ -40,22 +40,22 @@ fg_start() {
 	local i
 	bg_in - "$SA_CG" "$LOADER" --pin-dir "$1" --foreground "${SA_DEEP_QUEUE[@]}" "$SA_CG" >"$SA_TMP/fg.log" 2>&1
 	FGPID=$BG_PID
-	for ((i = 0; i < 100; i++)); do grep -q "running in the foreground" "$SA_TMP/fg.log" && return; sleep 0.1; done
+	for ((i = 0; i < 600; i++)); do grep -q "running in the foreground" "$SA_TMP/fg.log" && return; sleep 0.1; done
 	fail "the --foreground loader did not start: $(cat "$SA_TMP/fg.log")"
 }
 # fg_stop PIN: SIGTERM: a graceful detach, then teardown leaves nothing
 fg_stop() {
 	kill -TERM "$FGPID"
-	wait_pid "$FGPID" 60 || fail "the --foreground loader failed: $(cat "$SA_TMP/fg.log")"
+	wait_pid "$FGPID" 120 || fail "the --foreground loader failed: $(cat "$SA_TMP/fg.log")"
 	grep -q "^detached .*drained" "$SA_TMP/fg.log" || fail "no drained detach: $(cat "$SA_TMP/fg.log")"
 	$CTL --pin-dir "$1" teardown >/dev/null || fail "teardown of $1"
 	[ -e "$1" ] && fail "teardown left $1"
 	assert_eq "$(cg_links "$SA_CG")" 0 "links left on the cgroup"
 }
-# repinned PIN PROGRAMS LABEL: within 15 s status shows the same programs and $SA_CG attached
+# repinned PIN PROGRAMS LABEL: within 60 s status shows the same programs and $SA_CG attached
 repinned() {
 	local i st
-	for ((i = 0; i < 150; i++)); do
+	for ((i = 0; i < 600; i++)); do
 		st=$($CTL --pin-dir "$1" -j status 2>/dev/null) && break
 		sleep 0.1
 	done
@@ -103,7 +103,7 @@ assert_eq "$(cg_links "$SA_CG")" 1 "umount: still attached (bpftool)"
 unloaded "$PIN" "umount"
 assert_match "$LAST_STATUS_ERR" "bpffs unmounted" "umount: status names the cause"
 assert_match "$LAST_TEARDOWN_ERR" "bpffs unmounted" "umount: teardown names the cause"
-for ((i = 0; i < 50; i++)); do grep -q "are gone (not on bpffs" "$SA_TMP/fg.log" && break; sleep 0.1; done
+for ((i = 0; i < 300; i++)); do grep -q "are gone (not on bpffs" "$SA_TMP/fg.log" && break; sleep 0.1; done
 grep -q "are gone (not on bpffs" "$SA_TMP/fg.log" || fail "umount: the loader did not say it: $(cat "$SA_TMP/fg.log")"
 mount -t bpf bpf "$BPF" || fail "mount bpffs again"
 repinned "$PIN" "$ids" "umount, mount again"
@@ -117,7 +117,7 @@ info "foreground loader's log: $(grep -v '^attached\|^running\|^policy' "$SA_TMP
 # gone PIN LABEL: unloaded in the kernel too, and plain TCP works
 gone() {
 	local i
-	for ((i = 0; i < 100; i++)); do [ "$(cg_links "$SA_CG")" = 0 ] && break; sleep 0.1; done
+	for ((i = 0; i < 300; i++)); do [ "$(cg_links "$SA_CG")" = 0 ] && break; sleep 0.1; done
 	assert_eq "$(cg_links "$SA_CG")" 0 "$2: the cgroup is no longer attached (bpftool)"
 	unloaded "$1" "$2"
 	stream "$SA_NS" "$SA_CG" 127.0.0.1 127.0.0.1 "$3" $((1 << 20)) 5

@@ -39,10 +39,10 @@ any_prog() { bpftool -j cgroup show "$1" | jq -s '[.[][]?] | length'; }
 in_map() {	# PORT -> sockets of that connection in the map
 	$SA_CTL -j conns | jq "[.[] | select((.local_port == $1 or .remote_port == $1) and .in_map)] | length"
 }
-# empty_maps LABEL: sock_map and rx_progress empty (within 10 s: closing is asynchronous)
+# empty_maps LABEL: sock_map and rx_progress empty (within 30 s: closing is asynchronous)
 empty_maps() {
 	local i m x
-	for ((i = 0; i < 100; i++)); do
+	for ((i = 0; i < 300; i++)); do
 		m=$(map_entries) x=$(rx_entries)
 		[ "$m" = 0 ] && [ "$x" = 0 ] && return
 		sleep 0.1
@@ -66,7 +66,7 @@ pair_start "$SA_CG" "$SA_CG" "" --bytes "$LONG" --sizes 64K --write-rate 1M
 P1=$PORT S1=$SPID C1=$CPID
 pair_start "$SA_CG" "$SA_CG" "" --bytes "$LONG" --sizes 64K --write-rate 1M
 P2=$PORT S2=$SPID C2=$CPID
-for ((i = 0; i < 100; i++)); do [ "$(map_entries)" -ge 4 ] && break; sleep 0.1; done
+for ((i = 0; i < 300; i++)); do [ "$(map_entries)" -ge 4 ] && break; sleep 0.1; done
 assert_eq "$(($(in_map "$P1") + $(in_map "$P2")))" 4 "the long streams' sockets in the map"
 full0=$(stats_get insert_failed_full)
 pair churn 127.0.0.1 "" "" --conns 600 --parallel 16 --bytes 4K --sizes 1K,3K --seed 100
@@ -89,7 +89,7 @@ PO=$PORT SO=$SPID CO=$CPID
 r0=$(stats_get redirected_bytes)
 held_start "$SA_CG" "$SA_CG" --bytes 256M --direction c2s --sizes 64K --write-rate 2M -t 300
 PV=$PORT SV=$SPID CV=$CPID
-for ((i = 0; i < 200; i++)); do
+for ((i = 0; i < 600; i++)); do
 	[ "$(stats_get redirected_bytes)" -ge $((r0 + (2 << 20))) ] && break
 	sleep 0.1
 done
