@@ -41,11 +41,12 @@ in_map() {	# PORT -> sockets of that connection in the map
 }
 # empty_maps LABEL: sock_map and rx_progress empty (within 30 s: closing is asynchronous)
 empty_maps() {
-	local i m x
-	for ((i = 0; i < 300; i++)); do
+	local m x end=$((SECONDS + 30))
+	while :; do
 		m=$(map_entries) x=$(rx_entries)
 		[ "$m" = 0 ] && [ "$x" = 0 ] && return
-		sleep 0.1
+		[ $SECONDS -lt $end ] || break
+		sleep 0.2
 	done
 	fail "$1: entries left: sock_map $m, rx_progress $x"
 }
