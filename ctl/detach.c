@@ -10,6 +10,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +25,26 @@
 #include "parse.h"
 
 #define DEFAULT_TIMEOUT_S 30
+
+/* SIGINT/SIGTERM while draining: stop waiting and undo the drain marks, as on
+ * timeout, instead of dying with them set (docs/faults.md). */
+static volatile sig_atomic_t interrupted;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	interrupted = 1;
+}
+
+static void catch_signals(struct sa_drain_opts *o)
+{
+	struct sigaction sa = { .sa_handler = on_signal };	/* no SA_RESTART */
+
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	o->stop = &interrupted;
+}
 
 struct drain_args {
 	double timeout_s;
@@ -98,7 +119,18 @@ static int print_drain(const struct sa_drain_result *res, const struct drain_arg
 	print_uint("removed_from_map", NULL, res->removed);
 	print_float("drain_seconds", NULL, res->last.elapsed_s);
 	print_bool("timed_out", NULL, res->timed_out);
+	print_bool("interrupted", NULL, res->interrupted);
 	print_bool("forced", NULL, a->force);
+	if (res->interrupted) {
+		print_uint("pending_connections", NULL, res->n_list);
+		print_text("interrupted after %.0f s: ", res->last.elapsed_s);
+		print_text("%zu connection(s) still hold unread redirected data; left accelerated (nothing dropped)%s:\n",
+			   res->n_list, teardown ? ", programs and maps stay loaded" : "");
+		print_pending(res);
+		print_text("the cgroup link%s already removed (no new connections); run the same command again to finish\n",
+			   teardown ? "s are" : " is");
+		return EXIT_ERR;
+	}
 	if (res->timed_out) {
 		print_uint("pending_connections", "after %.0f s, ", res->n_list);
 		print_text("%zu connection(s) still hold unread redirected data; left accelerated (nothing dropped)%s:\n",
@@ -150,15 +182,15 @@ int do_detach(int argc, char **argv)
 		p_err("%s", rerr);
 		return EXIT_ERR;
 	}
+	/* Not attached: a detach interrupted (or timed out) earlier may have
+	 * left its connections in the map; this run finishes their drain. */
 	sa_link_pin_path(&ctl_pins, cgid, path, sizeof(path));
-	if (access(path, F_OK)) {
-		p_err("cgroup %s (id %llu) is not attached", cg.abs_path, (unsigned long long)cgid);
-		return EXIT_ERR;
-	}
+	o.resume = access(path, F_OK) != 0;
 	if (sa_pins_lock(&ctl_pins, false, err, sizeof(err))) {
 		p_err("%s", err);
 		return EXIT_ERR;
 	}
+	catch_signals(&o);
 	o.arg = &last;
 	o.timeout_s = a.timeout_s;
 	o.force = a.force;
@@ -194,7 +226,7 @@ int do_teardown(int argc, char **argv)
 	if (optind != argc)
 		return ctl_usage_err("usage: %s", usage);
 	if (access(ctl_pins.dir, F_OK)) {
-		p_err("nothing loaded: %s does not exist", ctl_pins.dir);
+		p_err("nothing loaded: %s does not exist%s", ctl_pins.dir, sa_pins_absent_hint(&ctl_pins));
 		return EXIT_ERR;
 	}
 	/* No ctl_require_loaded(): an incomplete pin dir must be removable too. */
@@ -207,6 +239,7 @@ int do_teardown(int argc, char **argv)
 		return EXIT_ERR;
 	}
 	/* 1. No new sockets. 2. Drain (only possible with complete pins). */
+	catch_signals(&o);
 	r = sa_detach_all(&ctl_pins, err, sizeof(err));
 	if (!r && sa_pins_complete(&ctl_pins, NULL)) {
 		o.arg = &last;
@@ -215,7 +248,7 @@ int do_teardown(int argc, char **argv)
 		r = sa_drain(&ctl_pins, &o, &res, err, sizeof(err));
 	}
 	/* 3. Unload, unless connections still hold unread redirected data. */
-	if (!r && !res.timed_out)
+	if (!r && !res.timed_out && !res.interrupted)
 		r = sa_unload(&ctl_pins, err, sizeof(err));
 	sa_pins_unlock(&ctl_pins);
 	if (r < 0) {
@@ -225,7 +258,7 @@ int do_teardown(int argc, char **argv)
 	}
 	output_begin(pretty_output);
 	open_json_object(NULL);
-	if (!res.timed_out)
+	if (!res.timed_out && !res.interrupted)
 		print_string("removed", "removed %s\n", ctl_pins.dir);
 	else
 		print_null("removed", NULL);

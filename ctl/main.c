@@ -57,7 +57,8 @@ bool ctl_require_loaded(void)
 		return false;
 	}
 	if (access(ctl_pins.dir, F_OK)) {
-		p_err("nothing loaded: %s does not exist (run sockaccel-loader first)", ctl_pins.dir);
+		p_err("nothing loaded: %s does not exist%s (run sockaccel-loader first)", ctl_pins.dir,
+		      sa_pins_absent_hint(&ctl_pins));
 		return false;
 	}
 	if (!sa_pins_complete(&ctl_pins, &missing)) {

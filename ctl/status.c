@@ -83,17 +83,23 @@ int do_status(int argc, char **argv)
 		return EXIT_ERR;
 	}
 	if (access(ctl_pins.dir, F_OK) || !sa_pins_complete(&ctl_pins, NULL)) {
-		const char *why = access(ctl_pins.dir, F_OK) ? "nothing loaded" : "incomplete pins (run teardown)";
+		const char *why = access(ctl_pins.dir, F_OK) ? "nothing loaded" :
+			"incomplete pins (an interrupted load: the next loader run repairs it, or run teardown)";
 
 		output_begin(pretty_output);
 		open_json_object(NULL);
 		print_bool("loaded", NULL, false);
 		print_string("pin_dir", NULL, ctl_pins.dir);
+		if (access(ctl_pins.dir, F_OK) && *sa_pins_absent_hint(&ctl_pins))
+			why = "nothing loaded (the pin dir's parent is not on a bpf filesystem: bpffs unmounted? "
+			      "a running --foreground loader keeps its dataplane loaded and pins it again "
+			      "once bpffs is mounted there)";
 		print_string("error", NULL, why);
 		close_json_object();
 		output_end();
 		if (!json_output)
-			fprintf(stderr, "%s: %s at %s (run sockaccel-loader first)\n", prog_name, why, ctl_pins.dir);
+			fprintf(stderr, "%s: %s at %s%s\n", prog_name, why, ctl_pins.dir,
+				access(ctl_pins.dir, F_OK) ? " (run sockaccel-loader first)" : "");
 		return EXIT_ERR;
 	}
 

@@ -8,6 +8,7 @@
 #include <bpf/bpf.h>
 #include "../bpf/sockaccel.h"
 #include "attach.h"
+#include "test_hook.h"
 
 uint64_t sa_proc_stat_start_time(const char *line)
 {
@@ -55,6 +56,19 @@ static void record_cgroup(const struct sa_pins *p, const struct sa_cgroup *cg, u
 		info.owner_start = sa_proc_start_time(owner_pid);
 	bpf_map_update_elem(fd, &cg->id, &info, BPF_ANY);
 	close(fd);
+}
+
+static bool cgroup_recorded(const struct sa_pins *p, uint64_t cgid)
+{
+	struct sa_cgroup_info info;
+	int fd = sa_pin_open(p, SA_PIN_CGROUPS);
+	bool found;
+
+	if (fd < 0)
+		return true;	/* nowhere to record it */
+	found = !bpf_map_lookup_elem(fd, &cgid, &info);
+	close(fd);
+	return found;
 }
 
 /* Attach pinned program `prog` to the cgroup as a bpf_link pinned at `path`. */
@@ -124,8 +138,17 @@ int sa_attach_cgroup(const struct sa_pins *p, const struct sa_cgroup *cg, uint32
 
 	sa_link_pin_path(p, cg->id, path, sizeof(path));
 	sa_cs_link_pin_path(p, cg->id, cs_path, sizeof(cs_path));
-	if (access(path, F_OK) == 0)
+	if (access(path, F_OK) == 0) {
+		/* An attach killed between its link pin and its record: record now. */
+		if (!cgroup_recorded(p, cg->id))
+			record_cgroup(p, cg, owner_pid);
 		return 0;
+	}
+	/* A sock_create link without its sockops link is what an attach killed
+	 * in between leaves: replace it (its pin would make ours fail). */
+	r = detach_link(cs_path, err, errlen);
+	if (r && r != -ENOENT)
+		return r;
 	/* sock_create first: sockets created from now on carry their process
 	 * name by the time sockops sees them established. Optional (feature
 	 * "process names"): without its program there is nothing to attach. */
@@ -135,6 +158,7 @@ int sa_attach_cgroup(const struct sa_pins *p, const struct sa_cgroup *cg, uint32
 				err, errlen);
 		if (r)
 			return r;
+		sa_test_step("attach-link-cs:%s", cg->rel_path);
 	}
 	sa_link_pin_path(p, cg->id, path, sizeof(path));
 	r = attach_link(p, SA_PIN_PROG_SOCKOPS, cg, BPF_CGROUP_SOCK_OPS, path, err, errlen);
@@ -142,7 +166,9 @@ int sa_attach_cgroup(const struct sa_pins *p, const struct sa_cgroup *cg, uint32
 		detach_link(cs_path, err2, sizeof(err2));
 		return r;
 	}
+	sa_test_step("attach-link-cg:%s", cg->rel_path);
 	record_cgroup(p, cg, owner_pid);
+	sa_test_step("attach-record:%s", cg->rel_path);
 	return 1;
 }
 
@@ -234,15 +260,32 @@ static void detach_one(const struct sa_pins *p, uint64_t cgid, void *arg)
 		c->failed++;
 }
 
+/* A sock_create link left without its sockops link by a killed attach. */
+static void detach_orphan_cs(const struct sa_pins *p, uint64_t cgid, void *arg)
+{
+	struct detach_all_ctx *c = arg;
+	char path[PATH_MAX];
+	int r;
+
+	sa_link_pin_path(p, cgid, path, sizeof(path));
+	if (!access(path, F_OK))
+		return;
+	sa_cs_link_pin_path(p, cgid, path, sizeof(path));
+	r = detach_link(path, c->err, c->errlen);
+	if (r && r != -ENOENT)
+		c->failed++;
+}
+
 int sa_detach_all(const struct sa_pins *p, char *err, size_t errlen)
 {
 	struct detach_all_ctx c = { err, errlen, 0 };
 
 	sa_pins_for_each_link(p, detach_one, &c);
+	sa_pins_for_each_prefix(p, SA_PIN_LINK_CS_PREFIX, detach_orphan_cs, &c);
 	return c.failed ? -EBUSY : 0;
 }
 
-int sa_unload(struct sa_pins *p, char *err, size_t errlen)
+int sa_unload_objects(struct sa_pins *p, char *err, size_t errlen)
 {
 	static const char *const links[] = { SA_PIN_LINK_RX_TRACK, SA_PIN_LINK_RX_TRACK6,
 					     SA_PIN_LINK_SOCK_DESTROY, SA_PIN_ITER_CONNS, SA_PIN_LINK_SPLICE };
@@ -280,6 +323,15 @@ int sa_unload(struct sa_pins *p, char *err, size_t errlen)
 			return r;
 		}
 	}
+	return entries;
+}
+
+int sa_unload(struct sa_pins *p, char *err, size_t errlen)
+{
+	int entries = sa_unload_objects(p, err, errlen);
+
+	if (entries < 0)
+		return entries;
 	if (rmdir(p->dir) && errno != ENOENT) {
 		int r = -errno;
 

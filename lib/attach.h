@@ -38,6 +38,9 @@ int sa_detach_all(const struct sa_pins *p, char *err, size_t errlen);
  * Returns the number of map entries that were present, or -errno.
  */
 int sa_unload(struct sa_pins *p, char *err, size_t errlen);
+/* sa_unload without removing the directory (a loader repairing an
+ * interrupted load keeps its lock on it). */
+int sa_unload_objects(struct sa_pins *p, char *err, size_t errlen);
 
 /* Entries in the pinned sock_map (sockets accelerated right now), or -errno. */
 int sa_sock_map_count(int map_fd);

@@ -233,6 +233,11 @@ int sa_drain(const struct sa_pins *p, const struct sa_drain_opts *o, struct sa_d
 			o->progress(&res->last, o->arg);
 		if (!res->last.pending || o->force)
 			break;
+		if (o->stop && *o->stop) {
+			res->interrupted = true;
+			list_pending(p, recs, n, res);
+			goto undo;	/* as on timeout: nothing dropped, marks undone */
+		}
 		if (res->last.elapsed_s >= o->timeout_s) {
 			res->timed_out = true;
 			list_pending(p, recs, n, res);
@@ -283,7 +288,9 @@ int sa_detach_graceful(const struct sa_pins *p, uint64_t cgid, const char *abs_p
 		return n;
 	}
 	r = sa_detach_cgroup(p, cgid, err, errlen);
-	if (r) {
+	if (r == -ENOENT && o->resume)
+		r = 0;	/* detached before: its connections may still be in the map */
+	else if (r) {
 		free(ids);
 		return r;
 	}
@@ -296,5 +303,9 @@ int sa_detach_graceful(const struct sa_pins *p, uint64_t cgid, const char *abs_p
 		memset(res, 0, sizeof(*res));	/* still covered by an attached ancestor */
 	free(ids);
 	o->cgids = NULL;
+	if (!r && o->resume && !res->first.affected) {
+		snprintf(err, errlen, "cgroup %s (id %llu) is not attached", abs_path, (unsigned long long)cgid);
+		return -ENOENT;
+	}
 	return r;
 }

@@ -8,6 +8,7 @@
 #ifndef SA_DRAIN_H
 #define SA_DRAIN_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -35,12 +36,16 @@ struct sa_drain_opts {
 	bool force;			/* remove at once, report what may be lost */
 	void (*progress)(const struct sa_drain_status *st, void *arg);	/* ~every 200 ms */
 	void *arg;
+	const volatile sig_atomic_t *stop;	/* set (by a signal handler): stop waiting, as on timeout */
+	bool resume;			/* detach: the links may be gone already (a detach
+					 * interrupted or timed out before): drain what is left */
 };
 
 struct sa_drain_result {
 	struct sa_drain_status first;	/* when the drain started */
 	struct sa_drain_status last;
 	bool timed_out;			/* pending data left: nothing removed */
+	bool interrupted;		/* the same, stopped by o->stop */
 	size_t removed;			/* sockets taken out of the map */
 	struct sa_drain_pending *list;	/* pending sockets (timeout or --force), malloc'ed */
 	size_t n_list;
@@ -61,7 +66,9 @@ int sa_drain_cgroup_set(const struct sa_pins *p, const char *abs_path, uint64_t 
 /*
  * Graceful detach of one attached cgroup: compute its drain set, detach its
  * links (no new sockets), then sa_drain() with o's timeout/force/progress
- * (o->all and o->cgids are filled in here). 0 or -errno with err set.
+ * (o->all and o->cgids are filled in here). With o->resume, a cgroup whose
+ * links are gone but whose sockets are still in the map is drained too;
+ * -ENOENT when there is neither. 0 or -errno with err set.
  */
 int sa_detach_graceful(const struct sa_pins *p, uint64_t cgid, const char *abs_path,
 		       struct sa_drain_opts *o, struct sa_drain_result *res, char *err, size_t errlen);

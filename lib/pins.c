@@ -42,6 +42,21 @@ static int is_bpffs(const char *path)
 	return s.f_type == BPF_FS_MAGIC;
 }
 
+int sa_pins_parent_on_bpffs(const struct sa_pins *p)
+{
+	char tmp[PATH_MAX];
+
+	snprintf(tmp, sizeof(tmp), "%s", p->dir);
+	return is_bpffs(dirname(tmp));
+}
+
+const char *sa_pins_absent_hint(const struct sa_pins *p)
+{
+	return sa_pins_parent_on_bpffs(p) == 1 ? "" :
+		" (and its parent is not on a bpf filesystem: bpffs unmounted? a running --foreground "
+		"loader keeps its dataplane loaded and pins it again once bpffs is mounted there)";
+}
+
 int sa_pins_ensure_bpffs(const struct sa_pins *p, char *err, size_t errlen)
 {
 	char tmp[PATH_MAX], *parent;
@@ -159,7 +174,13 @@ bool sa_pins_complete(const struct sa_pins *p, const char **missing)
 	if (!pins_present(p, required_pins, missing))
 		return false;
 	sa_pin_path(p, SA_PIN_FEATURES, path, sizeof(path));
-	if (!access(path, F_OK) || pins_present(p, legacy_pins, NULL))
+	if (!access(path, F_OK))
+		return true;
+	/* A build from before the feature table had no splicers map either:
+	 * with it, a missing table is a load killed before its last step, not
+	 * a legacy load (which looks the same up to there). */
+	sa_pin_path(p, SA_PIN_SPLICERS, path, sizeof(path));
+	if (access(path, F_OK) && pins_present(p, legacy_pins, NULL))
 		return true;
 	if (missing)
 		*missing = SA_PIN_FEATURES;
@@ -190,10 +211,10 @@ int sa_pin_open(const struct sa_pins *p, const char *name)
 	return fd < 0 ? -errno : fd;
 }
 
-int sa_pins_for_each_link(const struct sa_pins *p,
-			  void (*fn)(const struct sa_pins *p, uint64_t cgid, void *arg), void *arg)
+int sa_pins_for_each_prefix(const struct sa_pins *p, const char *prefix,
+			    void (*fn)(const struct sa_pins *p, uint64_t cgid, void *arg), void *arg)
 {
-	size_t plen = strlen(SA_PIN_LINK_PREFIX);
+	size_t plen = strlen(prefix);
 	uint64_t ids[SA_MAX_LINKS_SCAN];
 	DIR *d = opendir(p->dir);
 	struct dirent *e;
@@ -206,13 +227,25 @@ int sa_pins_for_each_link(const struct sa_pins *p,
 		uint64_t id;
 
 		/* digits only: strtoull would take "-5", "+5", " 5" and "" */
-		if (strncmp(e->d_name, SA_PIN_LINK_PREFIX, plen) ||
+		if (strncmp(e->d_name, prefix, plen) ||
 		    sa_parse_u64(e->d_name + plen, 1, UINT64_MAX, &id))
 			continue;
 		ids[n++] = id;
 	}
 	closedir(d);
-	for (int i = 0; i < n; i++)
+	for (int i = 0; fn && i < n; i++)
 		fn(p, ids[i], arg);
 	return n;
+}
+
+int sa_pins_for_each_link(const struct sa_pins *p,
+			  void (*fn)(const struct sa_pins *p, uint64_t cgid, void *arg), void *arg)
+{
+	return sa_pins_for_each_prefix(p, SA_PIN_LINK_PREFIX, fn, arg);
+}
+
+int sa_pins_count_links(const struct sa_pins *p)
+{
+	return sa_pins_for_each_prefix(p, SA_PIN_LINK_PREFIX, NULL, NULL) +
+	       sa_pins_for_each_prefix(p, SA_PIN_LINK_CS_PREFIX, NULL, NULL);
 }

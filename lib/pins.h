@@ -69,6 +69,12 @@ void sa_cs_link_pin_path(const struct sa_pins *p, uint64_t cgid, char *buf, size
 /* Every pin of a complete load, except the per-cgroup links (NULL-terminated). */
 extern const char *const sa_object_pins[];
 
+/* 1 when the pin dir's parent is on bpffs, 0 when not, -errno (absent). */
+int sa_pins_parent_on_bpffs(const struct sa_pins *p);
+
+/* Why an absent pin dir may be absent: "" or a hint, to append to a message. */
+const char *sa_pins_absent_hint(const struct sa_pins *p);
+
 /* Make sure the pin dir's parent is on bpffs; mounts /sys/fs/bpf when absent. */
 int sa_pins_ensure_bpffs(const struct sa_pins *p, char *err, size_t errlen);
 
@@ -87,8 +93,13 @@ bool sa_pins_any(const struct sa_pins *p);
 /* bpf_obj_get() of a pin; -errno on failure. */
 int sa_pin_open(const struct sa_pins *p, const char *name);
 
-/* Call fn for each link pin; returns the count. */
+/* Call fn for each link pin (link_cg_<ID>); returns the count. */
 int sa_pins_for_each_link(const struct sa_pins *p,
 			  void (*fn)(const struct sa_pins *p, uint64_t cgid, void *arg), void *arg);
+/* The same for the pins named prefix<ID>; fn may be NULL (count only). */
+int sa_pins_for_each_prefix(const struct sa_pins *p, const char *prefix,
+			    void (*fn)(const struct sa_pins *p, uint64_t cgid, void *arg), void *arg);
+/* Cgroup link pins of either kind (link_cg_, link_cs_). */
+int sa_pins_count_links(const struct sa_pins *p);
 
 #endif

@@ -8,6 +8,7 @@
 #include "sockaccel.skel.h"
 #include "load.h"
 #include "probe.h"
+#include "test_hook.h"
 
 #define STEP_FAIL(r, fmt, ...) do {					\
 		snprintf(err, errlen, fmt ": %s", ##__VA_ARGS__, strerror(-(r)));	\
@@ -17,17 +18,25 @@
 static int pin_map(const struct sa_pins *p, struct bpf_map *m, const char *name)
 {
 	char path[PATH_MAX];
+	int r;
 
 	sa_pin_path(p, name, path, sizeof(path));
-	return bpf_map__pin(m, path);
+	if ((r = bpf_map__pin(m, path)))
+		return r;
+	sa_test_step("pin-map:%s", name);
+	return 0;
 }
 
 static int pin_prog(const struct sa_pins *p, struct bpf_program *prog, const char *name)
 {
 	char path[PATH_MAX];
+	int r;
 
 	sa_pin_path(p, name, path, sizeof(path));
-	return bpf_program__pin(prog, path);
+	if ((r = bpf_program__pin(prog, path)))
+		return r;
+	sa_test_step("pin-prog:%s", name);
+	return 0;
 }
 
 /* Pin a fresh link; the pin keeps it attached after this process exits. */
@@ -41,6 +50,8 @@ static int pin_link(const struct sa_pins *p, struct bpf_link *link, const char *
 	sa_pin_path(p, name, path, sizeof(path));
 	r = bpf_link__pin(link, path);
 	bpf_link__destroy(link);	/* closes our fd only: the link stays pinned */
+	if (!r)
+		sa_test_step("pin-link:%s", name);
 	return r;
 }
 
@@ -170,8 +181,11 @@ int sa_load_and_pin(const struct sa_pins *p, uint32_t map_size, const struct sa_
 			if ((r = pin_map(p, new_maps[i].m, new_maps[i].name)))
 				STEP_FAIL(r, "pin map %s in %s", new_maps[i].name, p->dir);
 	}
-	if (feat[SA_FEAT_RX_TRACK].impl == SA_IMPL_OFF && (r = record_rx_untracked(skel)))
-		STEP_FAIL(r, "write config");
+	if (feat[SA_FEAT_RX_TRACK].impl == SA_IMPL_OFF) {
+		if ((r = record_rx_untracked(skel)))
+			STEP_FAIL(r, "write config");
+		sa_test_step("config-rx-untracked");
+	}
 	if ((r = pin_prog(p, skel->progs.sa_sockops, SA_PIN_PROG_SOCKOPS)) ||
 	    (r = pin_prog(p, skel->progs.sa_sk_msg, SA_PIN_PROG_SK_MSG)))
 		STEP_FAIL(r, "pin programs in %s", p->dir);
@@ -199,9 +213,9 @@ int sa_load_and_pin(const struct sa_pins *p, uint32_t map_size, const struct sa_
 		r = -errno;
 		STEP_FAIL(r, "attach sk_msg program to sock_map");
 	}
-	/* Last: its pin marks the load complete (sa_pins_complete). */
-	if ((r = sa_features_pin(p, feat)))
-		STEP_FAIL(r, "pin the feature table");
+	sa_test_step("attach-sk-msg");
+	/* The feature table, whose pin marks the load complete, is pinned by
+	 * the caller once the policy is written too (sa_pins_complete). */
 	r = 0;
 out:
 	/* Pins keep the objects alive; the skeleton's fds are not needed. */

@@ -11,7 +11,8 @@
 /*
  * Load the programs, pin maps and programs into p->dir, attach the chosen
  * implementation of each optional feature (feat, from sa_probe_features) and
- * sk_msg to sock_map, and pin the feature table last. On failure returns
+ * sk_msg to sock_map. The caller pins the feature table (sa_features_pin)
+ * last, after the policy: its pin marks the load complete. On failure returns
  * -errno with the failed step in err; pins it made are left for the caller's
  * rollback (sa_unload).
  */

@@ -21,7 +21,9 @@
 #include "drain.h"
 #include "load.h"
 #include "probe.h"
+#include "pin_guard.h"
 #include "splicer_watch.h"
+#include "test_hook.h"
 
 #define MAX_CGROUPS 256
 
@@ -204,8 +206,40 @@ static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list 
 	return vfprintf(stderr, fmt, ap);
 }
 
-/* Wait for a signal; meanwhile warn once a second about new splicers. */
-static void wait_for_signal(const struct sa_pins *pins)
+/*
+ * The pin dir holds pins but not a complete load: a load killed before its
+ * last step (or pins removed by hand). Without cgroup links and with an empty
+ * socket map nothing can be lost: remove what is there, and load afresh.
+ * Otherwise refuse (a teardown drains first). 0 when repaired.
+ */
+static int repair_interrupted_load(struct sa_pins *pins, const char *missing)
+{
+	char err[1024];
+	int fd, n = 0, r;
+
+	fd = sa_pin_open(pins, SA_PIN_SOCK_MAP);
+	if (fd >= 0) {
+		n = sa_sock_map_count(fd);
+		close(fd);
+	}
+	if (sa_pins_count_links(pins) || n) {
+		p_err("pin dir %s is incomplete (missing %s) but has cgroups attached or sockets in its map: "
+		      "run `sockaccelctl --pin-dir %s teardown` first", pins->dir, missing, pins->dir);
+		return -EBUSY;
+	}
+	p_info("pin dir %s is incomplete (missing %s: an interrupted load?); nothing is attached: "
+	       "removing what it holds and loading again", pins->dir, missing);
+	r = sa_unload_objects(pins, err, sizeof(err));
+	if (r < 0) {
+		p_err("cannot repair %s: %s", pins->dir, err);
+		return r;
+	}
+	return 0;
+}
+
+/* Wait for a signal; meanwhile, once a second, warn about new splicers and
+ * keep the pinned objects held (pin_guard.h). */
+static void wait_for_signal(const struct sa_pins *pins, struct sa_pin_guard *guard)
 {
 	struct timespec tick = { .tv_sec = 1 };
 	sigset_t set;
@@ -215,8 +249,10 @@ static void wait_for_signal(const struct sa_pins *pins)
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGHUP);
 	sa_splicer_watch(pins);
+	sa_pin_guard_tick(guard, pins);
 	while (sigtimedwait(&set, NULL, &tick) < 0) {
 		sa_splicer_watch(pins);
+		sa_pin_guard_tick(guard, pins);
 		fflush(stderr);
 	}
 }
@@ -228,6 +264,7 @@ int main(int argc, char **argv)
 	bool attached_now[MAX_CGROUPS] = {};
 	struct sa_feature_state feat[SA_FEAT_MAX];
 	struct sa_pins pins = { .lock_fd = -1 };
+	struct sa_pin_guard guard = {};
 	bool loading = false;
 	char err[1024], err2[1024];
 	const char *missing = "?";
@@ -286,11 +323,16 @@ int main(int argc, char **argv)
 		p_err("%s", err);
 		return 1;
 	}
+	sa_test_step("pin-dir");
 
 	if (!sa_pins_complete(&pins, &missing)) {
-		if (sa_pins_any(&pins)) {
+		if (sa_pins_any(&pins) && env.upgrade) {
 			p_err("pin dir %s is incomplete (missing %s): run `sockaccelctl --pin-dir %s teardown` first",
 			      pins.dir, missing, pins.dir);
+			sa_pins_unlock(&pins);
+			return 1;
+		}
+		if (sa_pins_any(&pins) && repair_interrupted_load(&pins, missing)) {
 			sa_pins_unlock(&pins);
 			return 1;
 		}
@@ -345,7 +387,7 @@ int main(int argc, char **argv)
 	if (env.map_size && !loading)
 		p_info("--map-size applies at first load only; the pinned map keeps its size");
 	/* The policy is in place before any cgroup is attached. */
-	if (env.policy.n_comms && !sa_features_read(&pins, feat) &&
+	if (env.policy.n_comms && (loading || !sa_features_read(&pins, feat)) &&
 	    feat[SA_FEAT_PROC_NAMES].impl == SA_IMPL_OFF) {
 		p_err("--exclude-comm needs the process names feature, which this load lacks "
 		      "(see `sockaccelctl status`)");
@@ -357,8 +399,18 @@ int main(int argc, char **argv)
 			p_err("%s", err);
 			goto rollback;
 		}
+		sa_test_step("policy");
 		if (env.policy_set)
 			printf("policy set (see `sockaccelctl status`)\n");
+	}
+	/* Last step of a load: the feature table's pin marks it complete, so a
+	 * load killed before here is seen as interrupted (and repaired). */
+	if (loading) {
+		if ((r = sa_features_pin(&pins, feat))) {
+			p_err("pin the feature table in %s: %s", pins.dir, strerror(-r));
+			goto rollback;
+		}
+		sa_test_step("pin-features");
 	}
 
 	for (i = 0; i < env.n_cgroups; i++) {
@@ -379,8 +431,16 @@ int main(int argc, char **argv)
 
 	printf("running in the foreground; SIGTERM or SIGINT detaches what this run attached\n");
 	fflush(stdout);
-	wait_for_signal(&pins);
+	wait_for_signal(&pins, &guard);
 	r = 0;
+	sa_pin_guard_tick(&guard, &pins);	/* a last chance to pin again */
+	if (sa_pin_guard_lost(&guard)) {
+		p_err("cannot detach gracefully: the pins in %s are gone; exiting releases the dataplane "
+		      "(its connections fall back to TCP; redirected data not yet read is lost)", pins.dir);
+		sa_pin_guard_release(&guard);
+		return 1;
+	}
+	sa_pin_guard_release(&guard);
 	if (sa_pins_lock(&pins, false, err, sizeof(err))) {
 		printf("nothing to detach: %s\n", err);
 		return 0;

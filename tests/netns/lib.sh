@@ -90,6 +90,18 @@ new_pindir() {
 	echo "$p"
 }
 
+# new_bpffs NAME -> prints the path of a private bpffs instance mounted on a
+# new directory in SA_TMP (for faults that unmount it). Afterwards the runner
+# tears down every pin dir in it, unmounts it (however often it was mounted
+# again) and removes it.
+new_bpffs() {
+	local m=$SA_TMP/bpffs-$1
+	mkdir "$m" >&2 || fail "mkdir $m"
+	echo "$m" >>"$SA_REG/mounts"
+	mount -t bpf bpf "$m" >&2 || fail "mount -t bpf bpf $m"
+	echo "$m"
+}
+
 # ---------------------------------------------------------------- processes
 _cg_path() { case $1 in /*) echo "$1" ;; *) echo "$SA_CG2/$1" ;; esac; }
 

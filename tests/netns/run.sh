@@ -112,7 +112,7 @@ teardown_pin() {	# DIR
 }
 
 cleanup_test() {
-	local reg=$CUR_TMP/.sa-reg ns cg pin pid
+	local reg=$CUR_TMP/.sa-reg ns cg pin pid mnt
 	local -a nss=() cgs=() pins=()
 
 	[ -n "$CUR_NS" ] || return 0
@@ -145,6 +145,18 @@ cleanup_test() {
 	for pin in "${pins[@]}"; do
 		case $pin in /sys/fs/bpf/sockaccel-test-"$RUNPID"-*) teardown_pin "$pin" ;; esac
 	done
+	# 2b. private bpffs instances (new_bpffs): their pin dirs, then unmount
+	if [ -f "$reg/mounts" ]; then
+		while read -r mnt; do
+			case $mnt in /tmp/sockaccel-test-"$RUNPID"-*/bpffs-*) ;; *) continue ;; esac
+			while is_mounted_as "$mnt" bpf; do
+				for pin in "$mnt"/*/; do
+					[ -d "$pin" ] && teardown_pin "${pin%/}"
+				done
+				umount "$mnt" || break
+			done
+		done <"$reg/mounts"
+	fi
 	# 3. netns
 	for ns in "${nss[@]}"; do
 		case $ns in sat"$RUNPID"-*) ip netns del "$ns" 2>/dev/null ;; esac
