@@ -7,6 +7,8 @@
 
 /* 0 when we may load and attach; else -EPERM with the missing capability named. */
 int sa_check_privileges(char *err, size_t errlen);
+/* bpf() itself may be used (creates a one-entry array): -EPERM, err set, if not. */
+int sa_check_bpf_allowed(char *err, size_t errlen);
 
 /*
  * 0 when the kernel has every BPF feature the dataplane needs (sockops
