@@ -193,6 +193,7 @@ static int check_object(const char *path, const struct pin_spec *s, __u32 *sock_
 	} else if (kind == K_MAP) {
 		struct bpf_map_info mi = {};
 		__u32 len = sizeof(mi);
+		char want[32];
 		bool bad_max;
 
 		if (bpf_obj_get_info_by_fd(fd, &mi, &len)) {
@@ -200,20 +201,25 @@ static int check_object(const char *path, const struct pin_spec *s, __u32 *sock_
 			snprintf(err, errlen, "pin %s: %s", path, strerror(errno));
 			goto out;
 		}
-		if (!strcmp(s->name, SA_PIN_SOCK_MAP))
-			bad_max = !mi.max_entries || mi.max_entries > (1u << 24);
-		else if (!strcmp(s->name, SA_PIN_RX_PROGRESS))
+		if (!strcmp(s->name, SA_PIN_SOCK_MAP)) {
+			bad_max = !mi.max_entries || mi.max_entries > (1u << 24);	/* --map-size */
+			snprintf(want, sizeof(want), "1..%u", 1u << 24);
+		} else if (!strcmp(s->name, SA_PIN_RX_PROGRESS)) {
 			bad_max = mi.max_entries < 2ull * *sock_max;	/* loader/load.c, size_maps */
-		else
-			bad_max = s->at_most ? !mi.max_entries || mi.max_entries > s->max : mi.max_entries != s->max;
+			snprintf(want, sizeof(want), ">= %llu", 2ull * *sock_max);
+		} else if (s->at_most) {	/* a build that knew fewer */
+			bad_max = !mi.max_entries || mi.max_entries > s->max;
+			snprintf(want, sizeof(want), "1..%u", s->max);
+		} else {
+			bad_max = mi.max_entries != s->max;
+			snprintf(want, sizeof(want), "%u", s->max);
+		}
 		if ((mi.type != s->type && (!s->type2 || mi.type != s->type2)) || mi.key_size != s->key ||
 		    mi.value_size != s->value || bad_max) {
 			snprintf(err, errlen, "pin %s does not match this build's map (type %u key %u value %u "
-				 "max_entries %u; expected type %u key %u value %u max_entries %s%u), refusing to "
+				 "max_entries %u; expected type %u key %u value %u max_entries %s), refusing to "
 				 "use it: remove it (rm %s) or use another --pin-dir", path, mi.type, mi.key_size,
-				 mi.value_size, mi.max_entries, s->type, s->key, s->value,
-				 s->at_most ? "<= " : !strcmp(s->name, SA_PIN_RX_PROGRESS) ? ">= " : "",
-				 !strcmp(s->name, SA_PIN_RX_PROGRESS) ? 2 * *sock_max : s->max, path);
+				 mi.value_size, mi.max_entries, s->type, s->key, s->value, want, path);
 			r = -EINVAL;
 		}
 		if (!strcmp(s->name, SA_PIN_SOCK_MAP))
