@@ -146,8 +146,9 @@ int do_status(int argc, char **argv)
 	/* A full map is never silent: sockets it refused stay on TCP, counted. */
 	print_uint("insert_failed_full", NULL, full);
 	if (full)
-		print_text(" (FULL: %llu socket(s) refused since load, on plain TCP; see insert_failed_full "
-			   "in `sockaccelctl stats`, and --map-size)", (unsigned long long)full);
+		print_text(" (%s: %llu socket(s) refused since load, on plain TCP; see insert_failed_full "
+			   "in `sockaccelctl stats`, and --map-size)",
+			   entries >= 0 && (__u32)entries >= mi.max_entries ? "FULL" : "was full", full);
 	print_text("\n");
 	open_json_array("cgroups", "cgroups:\n");
 	if (!sa_pins_for_each_link(&ctl_pins, print_cgroup, &cg_fd))
