@@ -132,7 +132,7 @@ static int fd_kind(int fd)
 		return K_MAP;
 	if (!strcmp(name, "anon_inode:bpf-prog"))
 		return K_PROG;
-	/* "bpf_link" before Linux 6.9?, "bpf-link" since */
+	/* older kernels name it "bpf_link", newer ones (6.18 here) "bpf-link" */
 	if (!strcmp(name, "anon_inode:bpf_link") || !strcmp(name, "anon_inode:bpf-link"))
 		return K_LINK;
 	return -1;

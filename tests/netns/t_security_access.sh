@@ -4,7 +4,7 @@
 # both tools one clear error line and exit 1, changing nothing. So does root
 # without capabilities, and root of a user namespace at the loader (bpf()
 # refused with EPERM: "needs root", not "kernel lacks"). docs/security.md.
-# timeout: 120
+# timeout: 300
 . "$SA_LIB"
 . "$SA_ROOT/tests/netns/security_lib.sh"
 need_cmd bpftool

@@ -5,7 +5,7 @@
 # service's connection still works byte-exact, on TCP, counted too; once the
 # holder exits the map empties and that service is redirected again.
 # docs/security.md.
-# timeout: 120
+# timeout: 300
 . "$SA_LIB"
 need_cmd python3
 
