@@ -2,10 +2,11 @@
 # with one error line naming the path and the problem, and nothing is
 # attached, pinned or removed: a dir owned by another user (nobody made it in
 # the world-writable, sticky /sys/fs/bpf), a world-writable one, a symlink
-# (to a live load: teardown through it must not remove that load), and in a
-# dir of our own a planted symlink, a directory under a pin's name, and a map
+# (to a live load: teardown through it must not remove that load), one whose
+# parent others may write to (not sticky), and in a dir of our own a planted symlink, a directory under a pin's name, and a map
 # of the wrong kind, type, value size or max_entries, or a program, under a
-# name the loader uses. bpffs cannot hold regular files. docs/security.md.
+# name the loader uses, or a pin owned by another user. bpffs cannot hold
+# regular files. docs/security.md.
 # timeout: 300
 . "$SA_LIB"
 . "$SA_ROOT/tests/netns/security_lib.sh"
@@ -57,6 +58,13 @@ ln -s "$SA_PIN" "$D"
 refused "symlink" "$D" "is a symbolic link"
 rm "$D"
 
+# ---- 3b. a parent others may write to, without the sticky bit
+D=$(new_pindir openparent)
+mkdir -m 0777 "$D" && chmod 0777 "$D" && mkdir -m 0700 "$D/pins"
+refused "parent writable by others" "$D/pins" "parent $D \(uid 0, mode 0777\) lets others replace"
+[ -z "$(ls -A "$D/pins")" ] || fail "open parent: something was pinned in $D/pins"
+rm -r "$D"
+
 # ---- 4. planted entries in a directory of our own (0700, root's)
 D=$(new_pindir planted)
 mkdir -m 0700 "$D"
@@ -102,6 +110,10 @@ mv "$D/prog_sockops" "$D/real_prog_sockops"
 bpftool prog pin pinned "$D/prog_sk_msg" "$D/prog_sockops" || fail "pin sk_msg as prog_sockops"
 refused "sk_msg program as prog_sockops" "$D" "prog_sockops is a program of type"
 unplant prog_sockops
+
+chown 65534 "$D/drain"
+refused "a pin owned by nobody" "$D" "pin $D/drain is owned by uid 65534"
+chown 0 "$D/drain"
 
 # Restored: accepted again, and torn down normally.
 assert_eq "$(pin_state "$D")" "$good" "restored pin dir"
