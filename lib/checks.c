@@ -42,7 +42,7 @@ int sa_check_privileges(char *err, size_t errlen)
 			return -EPERM;
 		}
 	}
-	return 0;
+	return sa_check_bpf_allowed(err, errlen);
 }
 
 int sa_check_bpf_allowed(char *err, size_t errlen)

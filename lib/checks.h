@@ -5,7 +5,9 @@
 
 #include <stddef.h>
 
-/* 0 when we may load and attach; else -EPERM with the missing capability named. */
+/* 0 when we may load and attach; else -EPERM with the missing capability
+ * named, or bpf() refused (sa_check_bpf_allowed: capabilities held only in a
+ * user namespace). */
 int sa_check_privileges(char *err, size_t errlen);
 /* bpf() itself may be used (creates a one-entry array): -EPERM, err set, if not. */
 int sa_check_bpf_allowed(char *err, size_t errlen);

@@ -255,7 +255,7 @@ int main(int argc, char **argv)
 		sigprocmask(SIG_BLOCK, &block, NULL);
 
 	/* Every check that needs no change to the system comes first. */
-	if (sa_check_privileges(err, sizeof(err)) || sa_check_bpf_allowed(err, sizeof(err))) {
+	if (sa_check_privileges(err, sizeof(err))) {
 		p_err("%s", err);
 		return 1;
 	}
