@@ -32,6 +32,8 @@ void latency_print_feature(void);
 bool is_prefix(const char *pfx, const char *str);
 /* Privilege check + pins present; prints the error and returns false if not. */
 bool ctl_require_loaded(void);
+/* The pin dir and its pins are safe to read (lib/pin_check.h); else prints why. */
+bool ctl_pins_safe(void);
 /* Usage error: one line, exit code 2. */
 int ctl_usage_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* sockaccelctl: inspect and control sockaccel (bpftool-style OBJECT/COMMAND dispatch). */
+#include <errno.h>
 #include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -9,6 +10,7 @@
 #include "checks.h"
 #include "ctl.h"
 #include "output.h"
+#include "pin_check.h"
 
 struct sa_pins ctl_pins = { .dir = SA_DEFAULT_PIN_DIR, .lock_fd = -1 };
 bool pretty_output;
@@ -47,6 +49,20 @@ int ctl_usage_err(const char *fmt, ...)
 	return EXIT_USAGE;
 }
 
+bool ctl_pins_safe(void)
+{
+	char err[1024];
+
+	/* Before anything is read: a pin dir someone else controls, or a
+	 * planted or mismatched pin, is refused (lib/pin_check.h). */
+	if (sa_pins_check_dir(ctl_pins.dir, -1, err, sizeof(err)) ||
+	    sa_pins_check_contents(&ctl_pins, err, sizeof(err))) {
+		p_err("%s", err);
+		return false;
+	}
+	return true;
+}
+
 bool ctl_require_loaded(void)
 {
 	const char *missing = NULL;
@@ -56,11 +72,13 @@ bool ctl_require_loaded(void)
 		p_err("%s", err);
 		return false;
 	}
-	if (access(ctl_pins.dir, F_OK)) {
+	if (access(ctl_pins.dir, F_OK) && errno == ENOENT) {
 		p_err("nothing loaded: %s does not exist%s (run sockaccel-loader first)", ctl_pins.dir,
 		      sa_pins_absent_hint(&ctl_pins));
 		return false;
 	}
+	if (!ctl_pins_safe())
+		return false;
 	if (!sa_pins_complete(&ctl_pins, &missing)) {
 		p_err("sockaccel at %s is incomplete (missing pin %s); `sockaccelctl teardown` removes the rest",
 		      ctl_pins.dir, missing);

@@ -7,6 +7,7 @@
 #include <bpf/bpf.h>
 #include "attach.h"
 #include "checks.h"
+#include "counters.h"
 #include "ctl.h"
 #include "feature_table.h"
 #include "output.h"
@@ -25,6 +26,18 @@ static __u32 prog_id(const char *pin)
 		info.id = 0;
 	close(fd);
 	return info.id;
+}
+
+/* Sockets refused by a full sock_map since the load (counter insert_failed_full). */
+static unsigned long long map_full_count(void)
+{
+	static struct sa_counters c;
+	int fd = sa_pin_open(&ctl_pins, SA_PIN_COUNTERS);
+	int r = fd < 0 ? fd : sa_counters_read(fd, &c);
+
+	if (fd >= 0)
+		close(fd);
+	return r ? 0 : c.v[SA_INSERT_FAILED_FULL];
 }
 
 static void print_cgroup(const struct sa_pins *p, uint64_t cgid, void *arg)
@@ -73,6 +86,7 @@ int do_status(int argc, char **argv)
 	struct sa_feature_state feat[SA_FEAT_MAX];
 	char err[512];
 	int map_fd, cg_fd, entries;
+	unsigned long long full;
 	struct bpf_map_info mi = {};
 	__u32 len = sizeof(mi);
 
@@ -82,6 +96,8 @@ int do_status(int argc, char **argv)
 		p_err("%s", err);
 		return EXIT_ERR;
 	}
+	if (!access(ctl_pins.dir, F_OK) && !ctl_pins_safe())
+		return EXIT_ERR;
 	if (access(ctl_pins.dir, F_OK) || !sa_pins_complete(&ctl_pins, NULL)) {
 		const char *why = access(ctl_pins.dir, F_OK) ? "nothing loaded" :
 			"incomplete pins (an interrupted load: the next loader run repairs it, or run teardown)";
@@ -109,6 +125,7 @@ int do_status(int argc, char **argv)
 		return EXIT_ERR;
 	}
 	entries = sa_sock_map_count(map_fd);
+	full = map_full_count();
 	bpf_obj_get_info_by_fd(map_fd, &mi, &len);
 	close(map_fd);
 	cg_fd = sa_pin_open(&ctl_pins, SA_PIN_CGROUPS);
@@ -131,7 +148,14 @@ int do_status(int argc, char **argv)
 		sa_policy_print(&pol);
 	sa_splicers_seen_print(&ctl_pins);
 	print_uint("map_entries", "sock_map:  %llu", entries);
-	print_uint("map_capacity", " / %llu entries\n", mi.max_entries);
+	print_uint("map_capacity", " / %llu entries", mi.max_entries);
+	/* A full map is never silent: sockets it refused stay on TCP, counted. */
+	print_uint("insert_failed_full", NULL, full);
+	if (full)
+		print_text(" (%s: %llu socket(s) refused since load, on plain TCP; see insert_failed_full "
+			   "in `sockaccelctl stats`, and --map-size)",
+			   entries >= 0 && (__u32)entries >= mi.max_entries ? "FULL" : "was full", full);
+	print_text("\n");
 	open_json_array("cgroups", "cgroups:\n");
 	if (!sa_pins_for_each_link(&ctl_pins, print_cgroup, &cg_fd))
 		print_text("    (none attached)\n");

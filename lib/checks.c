@@ -7,6 +7,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 #include <linux/capability.h>
+#include <bpf/bpf.h>
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include "checks.h"
@@ -41,7 +42,26 @@ int sa_check_privileges(char *err, size_t errlen)
 			return -EPERM;
 		}
 	}
-	return 0;
+	return sa_check_bpf_allowed(err, errlen);
+}
+
+int sa_check_bpf_allowed(char *err, size_t errlen)
+{
+	int fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, NULL, 4, 4, 1, NULL);
+
+	if (fd >= 0) {
+		close(fd);
+		return 0;
+	}
+	/* Capabilities held only in a user namespace (unshare -Ur, a rootless
+	 * container) pass capget() but not bpf(): say so, not "kernel lacks". */
+	if (errno == EPERM) {
+		snprintf(err, errlen, "needs root (CAP_BPF+CAP_NET_ADMIN+CAP_SYS_ADMIN in the initial user "
+			 "namespace): bpf() was refused (EPERM; kernel.unprivileged_bpf_disabled, a user "
+			 "namespace or a seccomp policy?)");
+		return -EPERM;
+	}
+	return 0;	/* anything else: the feature probes say what is missing */
 }
 
 int sa_check_kernel_features(char *err, size_t errlen)

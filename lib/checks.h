@@ -5,8 +5,12 @@
 
 #include <stddef.h>
 
-/* 0 when we may load and attach; else -EPERM with the missing capability named. */
+/* 0 when we may load and attach; else -EPERM with the missing capability
+ * named, or bpf() refused (sa_check_bpf_allowed: capabilities held only in a
+ * user namespace). */
 int sa_check_privileges(char *err, size_t errlen);
+/* bpf() itself may be used (creates a one-entry array): -EPERM, err set, if not. */
+int sa_check_bpf_allowed(char *err, size_t errlen);
 
 /*
  * 0 when the kernel has every BPF feature the dataplane needs (sockops

@@ -16,6 +16,7 @@
 #include <linux/magic.h>
 #include <bpf/bpf.h>
 #include "parse.h"
+#include "pin_check.h"
 #include "pins.h"
 
 void sa_pin_path(const struct sa_pins *p, const char *name, char *buf, size_t len)
@@ -97,14 +98,24 @@ int sa_pins_lock(struct sa_pins *p, bool create, char *err, size_t errlen)
 				return r;
 			}
 		}
-		p->lock_fd = open(p->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		/* O_NOFOLLOW: a symlink planted in place of the directory is refused. */
+		p->lock_fd = open(p->dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		if (p->lock_fd < 0) {
 			int r = -errno;
 
 			if (errno == ENOENT && create)
 				continue;	/* removed under us by a teardown */
+			if (errno != ENOENT && sa_pins_check_dir(p->dir, -1, err, errlen))
+				return r;	/* a symlink, not a directory: said why */
 			snprintf(err, errlen, "nothing loaded at %s (%s)", p->dir, strerror(errno));
 			return r;
+		}
+		/* Owned by us, writable by nobody else, in a parent others cannot
+		 * change (docs/security.md); checked on the fd we opened. */
+		if (sa_pins_check_dir(p->dir, p->lock_fd, err, errlen)) {
+			close(p->lock_fd);
+			p->lock_fd = -1;
+			return -EPERM;
 		}
 		if (flock(p->lock_fd, LOCK_EX)) {
 			int r = -errno;
@@ -116,8 +127,15 @@ int sa_pins_lock(struct sa_pins *p, bool create, char *err, size_t errlen)
 		}
 		/* A teardown may have removed the directory while we waited. */
 		if (fstat(p->lock_fd, &a) == 0 && stat(p->dir, &b) == 0 &&
-		    a.st_ino == b.st_ino && a.st_dev == b.st_dev)
-			return 0;
+		    a.st_ino == b.st_ino && a.st_dev == b.st_dev) {
+			int r = sa_pins_check_contents(p, err, errlen);
+
+			if (r) {
+				close(p->lock_fd);
+				p->lock_fd = -1;
+			}
+			return r;
+		}
 		close(p->lock_fd);
 		p->lock_fd = -1;
 		if (!create) {

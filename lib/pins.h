@@ -79,8 +79,9 @@ const char *sa_pins_absent_hint(const struct sa_pins *p);
 int sa_pins_ensure_bpffs(const struct sa_pins *p, char *err, size_t errlen);
 
 /*
- * Take the exclusive lock. With create, makes the directory first.
- * Without create, -ENOENT if it is absent.
+ * Take the exclusive lock. With create, makes the directory first (0700).
+ * Without create, -ENOENT if it is absent. Refuses (err says why) a pin dir
+ * that is not safe to use: lib/pin_check.h.
  */
 int sa_pins_lock(struct sa_pins *p, bool create, char *err, size_t errlen);
 void sa_pins_unlock(struct sa_pins *p);
