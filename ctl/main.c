@@ -27,6 +27,7 @@ static const struct cmd cmds[] = {
 	{ "detach", do_detach },
 	{ "teardown", do_teardown },
 	{ "latency", do_latency },
+	{ "run", do_run },
 	{ "help", do_help },
 };
 
@@ -86,17 +87,25 @@ static int do_help(int argc, char **argv)
 "                           -c: stop after N intervals\n"
 "    conns                  every socket seen established: endpoints, netns,\n"
 "                           process, per direction mode, reason, bytes, unread\n"
-"    detach [--timeout S] [--force] CGROUP\n"
+"    detach [--timeout S] [--force] CGROUP|--unit NAME|--pid PID|--container ID\n"
 "                           detach one cgroup gracefully: no new sockets; its\n"
 "                           connections move to TCP and leave the map once they\n"
 "                           have read what was redirected to them. On timeout\n"
 "                           (default 30 s) the pending ones are listed and stay\n"
 "                           accelerated (exit 1). --force: remove at once and\n"
-"                           report what may be lost\n"
+"                           report what may be lost. --unit: a systemd unit's\n"
+"                           cgroup; --pid: a process's; --container: a docker,\n"
+"                           podman, nerdctl or crictl container's\n"
 "    teardown [--timeout S] [--force]\n"
 "                           the same for every cgroup, then unload the programs\n"
 "                           and remove all pins (on timeout nothing is removed)\n"
 "    latency ...            syscall latency histograms (see latency --help)\n"
+"    run [--name NAME] [--timeout S] -- COMMAND [ARG...]\n"
+"                           run COMMAND in a new cgroup (sockaccel-run-NAME-PID\n"
+"                           under the cgroup2 mount), attached (loading first if\n"
+"                           nothing is loaded; it stays loaded); when it exits,\n"
+"                           detach gracefully and remove the cgroup. Exit status:\n"
+"                           the command's; TERM, INT, HUP, QUIT are forwarded\n"
 "    help                   this text\n"
 "\n"
 "OPTIONS:\n"
@@ -112,6 +121,10 @@ static int do_help(int argc, char **argv)
 "    sockaccelctl stats -i 1\n"
 "    sockaccelctl conns\n"
 "    sockaccelctl detach /sys/fs/cgroup/myservice\n"
+"    sockaccelctl detach --unit redis-server.service\n"
+"    sockaccelctl detach --pid 1234\n"
+"    sockaccelctl run -- redis-server --port 6380\n"
+"    sockaccelctl run --name bench -- redis-benchmark -p 6380 -q\n"
 "    sockaccelctl teardown --timeout 60\n"
 "    sockaccelctl teardown\n");
 	return EXIT_OK;
