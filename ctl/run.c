@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * sockaccelctl run [--name NAME] [--timeout S] -- COMMAND [ARG...]
+ * sockaccelctl run [--name NAME] [--parent CGROUP] [--timeout S] -- COMMAND [ARG...]
  *
  * The quickest way to try sockaccel on one program: a new cgroup
- * (<cgroup2 mount>/sockaccel-run-NAME-PID), attached (loading the programs
+ * (PARENT/sockaccel-run-NAME-PID, PARENT by default the cgroup2 mount), attached (loading the programs
  * with sockaccel-loader when nothing is loaded; they stay loaded), the
  * command moved into it between fork and exec, then, once it has exited, a
  * graceful detach (like `detach`) and the cgroup removed. Exit status: the
@@ -223,23 +223,25 @@ static int supervise(pid_t pid, const sigset_t *set)
 
 int do_run(int argc, char **argv)
 {
-	static const char usage[] = "run [--name NAME] [--timeout SECONDS] -- COMMAND [ARG...]";
+	static const char usage[] = "run [--name NAME] [--parent CGROUP] [--timeout SECONDS] -- COMMAND [ARG...]";
 	static const struct option opts[] = {
 		{ "name", required_argument, NULL, 'n' },
 		{ "timeout", required_argument, NULL, 't' },
+		{ "parent", required_argument, NULL, 'P' },
 		{},
 	};
 	char name[RUN_NAME_MAX + 1] = "", mnt[PATH_MAX], dir[PATH_MAX + 128], label[RUN_NAME_MAX + 8];
 	char err[1024];
 	double timeout_s = DEFAULT_TIMEOUT_S;
-	struct sa_cgroup cg = {};
+	struct sa_cgroup cg = {}, parent = {};
+	const char *parent_arg = NULL;
 	sigset_t set, orig;
 	int opt, pfd[2], e[2], st, rc;
 	ssize_t n;
 	pid_t pid;
 
 	/* '+': the command's own options are not ours */
-	while ((opt = getopt_long(argc, argv, "+n:t:", opts, NULL)) >= 0) {
+	while ((opt = getopt_long(argc, argv, "+n:t:P:", opts, NULL)) >= 0) {
 		switch (opt) {
 		case 'n':
 			if (!name_ok(optarg))
@@ -250,6 +252,9 @@ int do_run(int argc, char **argv)
 		case 't':
 			if (sa_parse_timeout(optarg, &timeout_s))
 				return ctl_usage_err("--timeout needs seconds >= 0");
+			break;
+		case 'P':
+			parent_arg = optarg;
 			break;
 		default:
 			return ctl_usage_err("usage: %s", usage);
@@ -265,7 +270,13 @@ int do_run(int argc, char **argv)
 		p_err("%s", err);
 		return EXIT_ERR;
 	}
-	if (sa_cgroup2_mount(mnt, sizeof(mnt))) {
+	if (parent_arg) {
+		if (sa_cgroup_resolve(parent_arg, &parent, err, sizeof(err))) {
+			p_err("--parent: %s", err);
+			return EXIT_ERR;
+		}
+		snprintf(mnt, sizeof(mnt), "%s", parent.abs_path);
+	} else if (sa_cgroup2_mount(mnt, sizeof(mnt))) {
 		p_err("no cgroup v2 hierarchy is mounted (mount -t cgroup2 none /sys/fs/cgroup)");
 		return EXIT_ERR;
 	}
