@@ -1,8 +1,9 @@
 # Selectors: `--pid PID` attaches that process's cgroup v2 (traffic there is
 # redirected, an unattached cgroup's is not), status shows "pid PID", and
 # `detach --pid` finds it, by the recorded name once the process is gone.
-# --container through a stand-in docker CLI; --unit where systemd runs. Bad
-# input: no such pid, pid gone, unit and container not found, bad values: one
+# --container and --unit through stand-in docker and systemctl CLIs (no
+# container engine or systemd here), --unit with the real systemd where it is
+# PID 1. Bad input: no such pid, pid gone, unit and container not found, bad values: one
 # line, exit 1 (2 for usage), and nothing attached or pinned behind.
 . "$SA_LIB"
 . "$SA_ROOT/tests/netns/errors_lib.sh"
@@ -115,6 +116,32 @@ assert_match "$ERR" "container db not found \(docker: Error: No such object: db"
 PATH="$SA_TMP/fakecli:$PATH" $SA_CTL detach --container web >/dev/null || fail "detach --container web"
 assert_eq "$(cg_links "$SA_CG")" 0 "after detach --container: programs attached to SA_CG"
 
+# --unit through a stand-in systemctl, with systemd's runtime dir faked on a
+# private /run (this host's PID 1 is not systemd): systemctl is asked for the
+# unit's ControlGroup, which is attached; an unknown unit has none
+mkdir -p "$SA_TMP/fakesd"
+cat >"$SA_TMP/fakesd/systemctl" <<EOS
+#!/bin/sh
+echo "\$*" >>"$SA_TMP/systemctl.args"
+[ "\$*" = "show -p ControlGroup --value -- redis.service" ] && echo "/${SA_CG#"$SA_CG2"/}"
+exit 0
+EOS
+chmod +x "$SA_TMP/fakesd/systemctl"
+# fake_systemd CMD...: CMD with /run/systemd/system present and the stand-in first in PATH
+fake_systemd() {
+	unshare -m --propagation private sh -c 'mount -t tmpfs sockaccel-test /run && mkdir -p /run/systemd/system &&
+		exec "$@"' sh env PATH="$SA_TMP/fakesd:$PATH" "$@"
+}
+fake_systemd $SA_LOADER --unit redis.service || fail "loader --unit redis.service (stand-in systemctl)"
+cat "$SA_TMP/systemctl.args"
+assert_eq "$($SA_CTL -j status | jq -r '.cgroups[0].name')" "unit redis.service" "status name (unit)"
+assert_eq "$(cg_links "$SA_CG")" 1 "--unit: programs attached to SA_CG"
+expect_err "unit not found (stand-in systemctl)" 1 fake_systemd $SA_CTL detach --unit nosuch.service
+assert_eq "$ERR" "sockaccelctl: unit nosuch.service not found, or not running (systemd reports no cgroup for it)" \
+	"unit not found: the error"
+fake_systemd $SA_CTL detach --unit redis.service >/dev/null || fail "detach --unit redis.service"
+assert_eq "$(cg_links "$SA_CG")" 0 "after detach --unit: programs attached to SA_CG"
+
 # detach --pid after the process exited: found by the recorded name
 load --pid "$HOLD"
 kill "$HOLD"
@@ -123,7 +150,7 @@ out=$($SA_CTL -j detach --pid "$HOLD") || fail "detach --pid of an exited proces
 assert_eq "$(jq -r .name <<<"$out")" "pid $HOLD" "detach after exit: name"
 assert_eq "$(cg_links "$SA_CG")" 0 "after detach of an exited pid: programs attached to SA_CG"
 
-# --unit: the success case needs systemd as PID 1
+# --unit with the real systemd: needs systemd as PID 1
 if [ -e /run/systemd/system ] && command -v systemd-run >/dev/null; then
 	unit=sockaccel-test-$SA_RUNPID-$SA_IDX
 	systemd-run --quiet --unit="$unit" -p RuntimeMaxSec=120 sleep 120 || fail "systemd-run"
