@@ -162,8 +162,8 @@ static void detach(const struct sa_cgroup *cg, double timeout_s)
 
 static void remove_cgroup(const char *dir)
 {
-	/* The last exited process may take a moment to leave it. */
-	for (int i = 0; i < 50; i++) {
+	/* The last exited process may take a moment to leave it (up to 5 s). */
+	for (int i = 0; i < 250; i++) {
 		if (!rmdir(dir) || errno == ENOENT)
 			return;
 		if (errno != EBUSY)

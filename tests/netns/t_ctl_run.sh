@@ -4,6 +4,7 @@
 # then detaches and removes the cgroup; loaded already, it only attaches. Bad
 # input: one line, exit 2 (127 for a command that does not exist), nothing
 # left behind.
+# timeout: 240
 . "$SA_LIB"
 . "$SA_ROOT/tests/netns/errors_lib.sh"
 need_cmd bpftool ss

@@ -5,6 +5,7 @@
 # container engine or systemd here), --unit with the real systemd where it is
 # PID 1. Bad input: no such pid, pid gone, unit and container not found, bad values: one
 # line, exit 1 (2 for usage), and nothing attached or pinned behind.
+# timeout: 400
 . "$SA_LIB"
 . "$SA_ROOT/tests/netns/errors_lib.sh"
 need_cmd bpftool
