@@ -14,6 +14,7 @@ BYTES=$((1 << 20))
 # The run cgroups go below PARENT, which the runner removes with its children
 # whatever happens (PARENT itself is never attached).
 PARENT=$(new_cgroup run)
+# shellcheck disable=SC2206 # SA_CTL is "binary --pin-dir DIR": split on purpose
 RUN=($SA_CTL run --parent "$PARENT")
 
 # pair.sh PORT SEED: a verified stream (server and client) in this netns

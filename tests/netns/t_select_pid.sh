@@ -12,7 +12,6 @@ need_cmd bpftool
 need_bin sa-stream
 
 BYTES=$((1 << 20))
-LOADER_BIN=$SA_BUILD/sockaccel-loader
 NOPID=4194304	# above every pid_max: never a process
 
 # --- bad input first, while nothing is loaded: nothing may be created
