@@ -25,6 +25,7 @@ int do_conns(int argc, char **argv);
 int do_detach(int argc, char **argv);
 int do_teardown(int argc, char **argv);
 int do_latency(int argc, char **argv);
+int do_run(int argc, char **argv);
 /* status: the syscall_latency row of the feature table (ctl/latency.c). */
 void latency_print_feature(void);
 

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * sockaccelctl detach [--timeout S] [--force] CGROUP
+ * sockaccelctl detach [--timeout S] [--force] CGROUP|--unit NAME|--pid PID|--container ID
  * sockaccelctl teardown [--timeout S] [--force]
  *
  * Graceful by default (docs/design.md, "Draining"): stop inserting, move the
@@ -18,11 +18,13 @@
 #include "addr.h"
 #include "attach.h"
 #include "cgroup.h"
+#include "cgroup_names.h"
 #include "checks.h"
 #include "ctl.h"
 #include "drain.h"
 #include "output.h"
 #include "parse.h"
+#include "select.h"
 
 #define DEFAULT_TIMEOUT_S 30
 
@@ -49,21 +51,39 @@ static void catch_signals(struct sa_drain_opts *o)
 struct drain_args {
 	double timeout_s;
 	bool force;
+	struct sa_selector sel;	/* detach: --unit, --pid, --container (kind PATH: none) */
+	int n_sel;
 };
 
-static int parse_drain_args(int argc, char **argv, struct drain_args *a, const char *usage)
+/* with_sel: detach, which takes --unit, --pid and --container too. */
+static int parse_drain_args(int argc, char **argv, struct drain_args *a, const char *usage, bool with_sel)
 {
 	static const struct option opts[] = {
 		{ "timeout", required_argument, NULL, 't' },
 		{ "force", no_argument, NULL, 'f' },
+		{ "unit", required_argument, NULL, 'U' },
+		{ "pid", required_argument, NULL, 'P' },
+		{ "container", required_argument, NULL, 'C' },
 		{},
 	};
+	uint32_t pid;
 	int opt;
 
+	memset(a, 0, sizeof(*a));
 	a->timeout_s = DEFAULT_TIMEOUT_S;
-	a->force = false;
 	while ((opt = getopt_long(argc, argv, "t:f", opts, NULL)) >= 0) {
 		switch (opt) {
+		case 'U':
+		case 'P':
+		case 'C':
+			if (!with_sel)
+				return ctl_usage_err("usage: %s", usage);
+			if (opt == 'P' && sa_select_parse_pid(optarg, &pid))
+				return ctl_usage_err("invalid --pid '%s' (a process id)", optarg);
+			a->sel.kind = opt == 'U' ? SA_SEL_UNIT : opt == 'P' ? SA_SEL_PID : SA_SEL_CONTAINER;
+			a->sel.arg = optarg;
+			a->n_sel++;
+			break;
 		case 't':
 			if (sa_parse_timeout(optarg, &a->timeout_s))
 				return ctl_usage_err("--timeout needs seconds >= 0");
@@ -156,28 +176,33 @@ static int print_drain(const struct sa_drain_result *res, const struct drain_arg
 
 int do_detach(int argc, char **argv)
 {
-	static const char usage[] = "detach [--timeout SECONDS] [--force] CGROUP";
+	static const char usage[] = "detach [--timeout SECONDS] [--force] CGROUP|--unit NAME|--pid PID|--container ID";
 	struct sa_drain_opts o = { .progress = progress };
 	struct sa_drain_result res = {};
 	struct sa_cgroup cg = {};
 	struct drain_args a;
-	char err[1024], rerr[1024], path[PATH_MAX];
+	char err[1024], rerr[1024], path[PATH_MAX], name[SA_CGROUP_NAME_MAX];
 	double last = -1;
 	uint64_t cgid;
 	int r;
 
-	if ((r = parse_drain_args(argc, argv, &a, usage)) >= 0)
+	if ((r = parse_drain_args(argc, argv, &a, usage, true)) >= 0)
 		return r;
-	if (optind != argc - 1)
+	if (a.n_sel + (argc - optind) != 1)
 		return ctl_usage_err("usage: %s", usage);
+	if (!a.n_sel)
+		a.sel = (struct sa_selector){ SA_SEL_PATH, argv[optind] };
 	if (!ctl_require_loaded())
 		return EXIT_ERR;
 
-	/* The cgroup by path; or, if it no longer exists, by the path it was attached with. */
-	if (sa_cgroup_resolve(argv[optind], &cg, rerr, sizeof(rerr)) == 0) {
+	/* The cgroup by its selector; or, if it no longer exists, by the path
+	 * or name it was attached with ("pid 1234" after that process exited). */
+	if (sa_select_resolve(&a.sel, &cg, name, sizeof(name), rerr, sizeof(rerr)) == 0) {
 		cgid = cg.id;
-	} else if (sa_find_attached(&ctl_pins, argv[optind], &cgid) == 0) {
-		snprintf(cg.abs_path, sizeof(cg.abs_path), "%s", argv[optind]);
+	} else if (a.sel.kind == SA_SEL_PATH && sa_find_attached(&ctl_pins, a.sel.arg, &cgid) == 0) {
+		snprintf(cg.abs_path, sizeof(cg.abs_path), "%s", a.sel.arg);
+	} else if (a.sel.kind != SA_SEL_PATH && sa_cgroup_find_by_name(&ctl_pins, name, &cgid) == 0) {
+		snprintf(cg.abs_path, sizeof(cg.abs_path), "%s", name);
 	} else {
 		p_err("%s", rerr);
 		return EXIT_ERR;
@@ -186,6 +211,8 @@ int do_detach(int argc, char **argv)
 	 * left its connections in the map; this run finishes their drain. */
 	sa_link_pin_path(&ctl_pins, cgid, path, sizeof(path));
 	o.resume = access(path, F_OK) != 0;
+	if (!name[0])	/* a path: say which name it was attached by, if any */
+		sa_cgroup_name_get(&ctl_pins, cgid, name, sizeof(name));
 	if (sa_pins_lock(&ctl_pins, false, err, sizeof(err))) {
 		p_err("%s", err);
 		return EXIT_ERR;
@@ -203,7 +230,12 @@ int do_detach(int argc, char **argv)
 	output_begin(pretty_output);
 	open_json_object(NULL);
 	print_string("detached", "detached %s", cg.abs_path);
-	print_uint("id", " (cgroup id %llu)\n", cgid);
+	print_uint("id", " (cgroup id %llu", cgid);
+	if (name[0])
+		print_string("name", ", %s", name);
+	else
+		print_null("name", NULL);
+	print_text(")\n");
 	r = print_drain(&res, &a, false);
 	close_json_object();
 	output_end();
@@ -221,7 +253,7 @@ int do_teardown(int argc, char **argv)
 	double last = -1;
 	int r, rc;
 
-	if ((r = parse_drain_args(argc, argv, &a, usage)) >= 0)
+	if ((r = parse_drain_args(argc, argv, &a, usage, false)) >= 0)
 		return r;
 	if (optind != argc)
 		return ctl_usage_err("usage: %s", usage);

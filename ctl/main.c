@@ -29,6 +29,7 @@ static const struct cmd cmds[] = {
 	{ "detach", do_detach },
 	{ "teardown", do_teardown },
 	{ "latency", do_latency },
+	{ "run", do_run },
 	{ "help", do_help },
 };
 
@@ -105,17 +106,26 @@ static int do_help(int argc, char **argv)
 "                           -c: stop after N intervals\n"
 "    conns                  every socket seen established: endpoints, netns,\n"
 "                           process, per direction mode, reason, bytes, unread\n"
-"    detach [--timeout S] [--force] CGROUP\n"
+"    detach [--timeout S] [--force] CGROUP|--unit NAME|--pid PID|--container ID\n"
 "                           detach one cgroup gracefully: no new sockets; its\n"
 "                           connections move to TCP and leave the map once they\n"
 "                           have read what was redirected to them. On timeout\n"
 "                           (default 30 s) the pending ones are listed and stay\n"
 "                           accelerated (exit 1). --force: remove at once and\n"
-"                           report what may be lost\n"
+"                           report what may be lost. --unit: a systemd unit's\n"
+"                           cgroup; --pid: a process's; --container: a docker,\n"
+"                           podman, nerdctl or crictl container's\n"
 "    teardown [--timeout S] [--force]\n"
 "                           the same for every cgroup, then unload the programs\n"
 "                           and remove all pins (on timeout nothing is removed)\n"
 "    latency ...            syscall latency histograms (see latency --help)\n"
+"    run [--name NAME] [--parent CGROUP] [--timeout S] -- COMMAND [ARG...]\n"
+"                           run COMMAND in a new cgroup (sockaccel-run-NAME-PID\n"
+"                           under PARENT, default the cgroup2 mount), attached\n"
+"                           (loading first if nothing is loaded; it stays\n"
+"                           loaded); when it exits, detach gracefully and remove\n"
+"                           the cgroup. Exit status: the command's; TERM, INT,\n"
+"                           HUP, QUIT sent to sockaccelctl are forwarded to it\n"
 "    help                   this text\n"
 "\n"
 "OPTIONS:\n"
@@ -131,6 +141,10 @@ static int do_help(int argc, char **argv)
 "    sockaccelctl stats -i 1\n"
 "    sockaccelctl conns\n"
 "    sockaccelctl detach /sys/fs/cgroup/myservice\n"
+"    sockaccelctl detach --unit redis-server.service\n"
+"    sockaccelctl detach --pid 1234\n"
+"    sockaccelctl run -- redis-server --port 6380\n"
+"    sockaccelctl run --name bench -- redis-benchmark -p 6380 -q\n"
 "    sockaccelctl teardown --timeout 60\n"
 "    sockaccelctl teardown\n");
 	return EXIT_OK;

@@ -6,6 +6,7 @@
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include "attach.h"
+#include "cgroup_names.h"
 #include "checks.h"
 #include "counters.h"
 #include "ctl.h"
@@ -45,7 +46,7 @@ static void print_cgroup(const struct sa_pins *p, uint64_t cgid, void *arg)
 	struct sa_cgroup_info info = {};
 	struct bpf_link_info li = {};
 	__u32 len = sizeof(li);
-	char path[PATH_MAX];
+	char path[PATH_MAX], name[SA_CGROUP_NAME_MAX];
 	int fd, cg_fd = *(int *)arg;
 	bool live = false;
 
@@ -60,7 +61,14 @@ static void print_cgroup(const struct sa_pins *p, uint64_t cgid, void *arg)
 		close(fd);
 	}
 	open_json_object(NULL);
-	print_string("path", "    %s", info.path);
+	/* The name it was attached by (--unit, --pid, --container, ctl run), if any. */
+	if (!sa_cgroup_name_get(p, cgid, name, sizeof(name))) {
+		print_string("name", "    %s: ", name);
+		print_string("path", "%s", info.path);
+	} else {
+		print_null("name", NULL);
+		print_string("path", "    %s", info.path);
+	}
 	print_uint("id", " (id %llu)", cgid);
 	print_uint("link_id", " link %llu", li.id);
 	print_bool("attached", live ? "" : "  [cgroup gone: link defunct]", live);

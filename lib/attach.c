@@ -8,6 +8,7 @@
 #include <bpf/bpf.h>
 #include "../bpf/sockaccel.h"
 #include "attach.h"
+#include "cgroup_names.h"
 #include "test_hook.h"
 
 uint64_t sa_proc_stat_start_time(const char *line)
@@ -194,6 +195,7 @@ int sa_detach_cgroup(const struct sa_pins *p, uint64_t cgid, char *err, size_t e
 		bpf_map_delete_elem(fd, &cgid);
 		close(fd);
 	}
+	sa_cgroup_name_del(p, cgid);
 	return r;
 }
 

@@ -20,6 +20,8 @@
  *   features      ARRAY enum sa_feature -> struct sa_feature_state: what this
  *                 load uses of the optional features (lib/feature_table.c);
  *                 pinned last, so its presence marks a complete load
+ *   cgroup_names  HASH cgroup id -> the name it was attached by ("pid 1234"),
+ *                 created on first use by lib/cgroup_names.c (optional)
  *   link_cg_<ID>  the sockops bpf_link of an attached cgroup (ID = cgroup id)
  *   link_cs_<ID>  its sock_create bpf_link
  * Every change to it happens under an exclusive flock on the directory.
@@ -52,6 +54,7 @@
 #define SA_PIN_ITER_CONNS "iter_conns"
 #define SA_PIN_SPLICERS "splicers"
 #define SA_PIN_LINK_SPLICE "link_splice"
+#define SA_PIN_CGROUP_NAMES "cgroup_names"
 #define SA_PIN_LINK_PREFIX "link_cg_"
 #define SA_PIN_LINK_CS_PREFIX "link_cs_"
 #define SA_MAX_LINKS_SCAN 4096

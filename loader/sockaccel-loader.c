@@ -13,6 +13,7 @@
 #include <bpf/libbpf.h>
 #include "attach.h"
 #include "cgroup.h"
+#include "cgroup_names.h"
 #include "checks.h"
 #include "output.h"
 #include "parse.h"
@@ -22,6 +23,7 @@
 #include "load.h"
 #include "probe.h"
 #include "pin_guard.h"
+#include "select.h"
 #include "splicer_watch.h"
 #include "test_hook.h"
 
@@ -31,7 +33,7 @@ static struct env {
 	bool verbose;
 	bool foreground;
 	const char *pin_dir;
-	const char *cgroup_args[MAX_CGROUPS];
+	struct sa_selector sel[MAX_CGROUPS];	/* CGROUP, --unit, --pid, --container */
 	int n_cgroups;
 	struct sa_policy policy;
 	bool policy_set;
@@ -49,7 +51,11 @@ static const char doc[] =
 "Every established TCP socket of a process in CGROUP (or below it) whose\n"
 "peer is on this host is put into the socket map; sendmsg() between two such\n"
 "sockets is redirected straight into the peer's receive queue. CGROUP is a\n"
-"cgroup v2 directory, absolute or relative to the cgroup2 mount point.\n"
+"cgroup v2 directory, absolute or relative to the cgroup2 mount point; or\n"
+"name it by --unit (a systemd unit), --pid (a process's cgroup) or\n"
+"--container (docker, podman, nerdctl or crictl), each repeatable. Every\n"
+"cgroup is found before anything changes: if one is not, nothing is attached.\n"
+"`sockaccelctl status` shows each with the name it was given.\n"
 "\n"
 "Running it again reuses the pinned programs; a cgroup already attached is\n"
 "left as it is. If any step fails, what this run created is removed again.\n"
@@ -68,13 +74,17 @@ static const char doc[] =
 "--splicers names programs that recv() first and then splice() (default:\n"
 SA_DEFAULT_SPLICERS "), which are never accelerated (docs/limitations.md).\n"
 "\n"
-"USAGE: sockaccel-loader [-v] [--pin-dir DIR] [--foreground] [POLICY] CGROUP...\n"
+"USAGE: sockaccel-loader [-v] [--pin-dir DIR] [--foreground] [POLICY] SELECTOR...\n"
+"       SELECTOR: CGROUP | --unit NAME | --pid PID | --container ID\n"
 "       sockaccel-loader --upgrade [CGROUP...]\n"
 "       sockaccel-loader [-j] --probe\n"
 "\n"
 "EXAMPLES:\n"
 "  sockaccel-loader /sys/fs/cgroup/myservice   # attach one service\n"
 "  sockaccel-loader myservice otherservice     # relative to the cgroup2 mount\n"
+"  sockaccel-loader --unit redis-server.service # a systemd unit's cgroup\n"
+"  sockaccel-loader --pid $(pidof redis-server) # the cgroup of that process\n"
+"  sockaccel-loader --container web            # a container's cgroup\n"
 "  sockaccel-loader --foreground myservice     # stay running; detach on TERM\n"
 "  sockaccel-loader --exclude-comm backup web  # never accelerate 'backup'\n"
 "  sockaccel-loader --splicers haproxy,myproxy web  # these recv() then splice()\n"
@@ -84,7 +94,7 @@ SA_DEFAULT_SPLICERS "), which are never accelerated (docs/limitations.md).\n"
 
 enum { OPT_PIN_DIR = 1000, OPT_FOREGROUND, OPT_PORTS, OPT_EXCLUDE_PORTS, OPT_EXCLUDE_COMM, OPT_MAX_UNREAD,
        OPT_DRAIN_TIMEOUT, OPT_UPGRADE, OPT_MAP_SIZE, OPT_STREAM_TCP, OPT_REDIRECT_STREAMS, OPT_PROBE,
-       OPT_SPLICERS };
+       OPT_SPLICERS, OPT_UNIT, OPT_PID, OPT_CONTAINER };
 
 static const struct argp_option opts[] = {
 	{ "verbose", 'v', NULL, 0, "Print libbpf debug output and the features in use", 0 },
@@ -101,6 +111,10 @@ static const struct argp_option opts[] = {
 	{ "map-size", OPT_MAP_SIZE, "N", 0,
 	  "Entries of the socket map, at first load (default 65536); when full, new "
 	  "connections use TCP and are counted", 0 },
+	{ "unit", OPT_UNIT, "NAME", 0, "Attach the cgroup of this systemd unit (asks systemctl)", 0 },
+	{ "pid", OPT_PID, "PID", 0, "Attach the cgroup v2 of this process (/proc/PID/cgroup)", 0 },
+	{ "container", OPT_CONTAINER, "ID", 0,
+	  "Attach the cgroup of this container (its process, from docker, podman, nerdctl or crictl inspect)", 0 },
 	{ "drain-timeout", OPT_DRAIN_TIMEOUT, "SECONDS", 0,
 	  "--foreground: how long the detach waits for redirected data to be read (default 30)", 0 },
 	{ "ports", OPT_PORTS, "PORT[,PORT...]", 0,
@@ -173,10 +187,20 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		break;
 	}
 	case ARGP_KEY_ARG:
+	case OPT_UNIT:
+	case OPT_PID:
+	case OPT_CONTAINER: {
+		uint32_t pid;
+
 		if (env.n_cgroups >= MAX_CGROUPS)
 			argp_error(state, "too many cgroups (at most %d)", MAX_CGROUPS);
-		env.cgroup_args[env.n_cgroups++] = arg;
+		if (key == OPT_PID && sa_select_parse_pid(arg, &pid))
+			argp_error(state, "invalid --pid '%s' (a process id)", arg);
+		env.sel[env.n_cgroups].kind = key == OPT_UNIT ? SA_SEL_UNIT : key == OPT_PID ? SA_SEL_PID :
+					      key == OPT_CONTAINER ? SA_SEL_CONTAINER : SA_SEL_PATH;
+		env.sel[env.n_cgroups++].arg = arg;
 		break;
+	}
 	case OPT_UPGRADE: env.upgrade = true; break;
 	case OPT_PROBE: env.probe = true; break;
 	case OPT_MAP_SIZE: {
@@ -189,7 +213,7 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 	}
 	case ARGP_KEY_END:
 		if (!env.n_cgroups && !env.upgrade && !env.probe)
-			argp_error(state, "no CGROUP given");
+			argp_error(state, "no CGROUP, --unit, --pid or --container given");
 		if (!env.splicers_set)	/* the default, as every policy option has one */
 			sa_policy_parse_splicers(SA_DEFAULT_SPLICERS, &env.policy, NULL, 0);
 		break;
@@ -259,8 +283,9 @@ static void wait_for_signal(const struct sa_pins *pins, struct sa_pin_guard *gua
 
 int main(int argc, char **argv)
 {
-	static const struct argp argp = { opts, parse_arg, "CGROUP...", doc, NULL, NULL, NULL };
+	static const struct argp argp = { opts, parse_arg, "[CGROUP...]", doc, NULL, NULL, NULL };
 	static struct sa_cgroup cgs[MAX_CGROUPS];
+	static char names[MAX_CGROUPS][SA_CGROUP_NAME_MAX];
 	bool attached_now[MAX_CGROUPS] = {};
 	struct sa_feature_state feat[SA_FEAT_MAX];
 	struct sa_pins pins = { .lock_fd = -1 };
@@ -297,7 +322,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	for (i = 0; i < env.n_cgroups; i++) {
-		if (sa_cgroup_resolve(env.cgroup_args[i], &cgs[i], err, sizeof(err))) {
+		if (sa_select_resolve(&env.sel[i], &cgs[i], names[i], sizeof(names[i]), err, sizeof(err))) {
 			p_err("%s", err);
 			return 1;
 		}
@@ -420,8 +445,12 @@ int main(int argc, char **argv)
 			goto rollback;
 		}
 		attached_now[i] = r == 1;
-		printf("%s %s (cgroup id %llu)\n", r == 1 ? "attached" : "already attached, nothing to do:",
-		       cgs[i].abs_path, (unsigned long long)cgs[i].id);
+		/* Only for display: a name that cannot be recorded fails nothing. */
+		if (r == 1 && names[i][0] && (r = sa_cgroup_name_set(&pins, cgs[i].id, names[i])))
+			p_info("could not record the name '%s' of %s: %s", names[i], cgs[i].abs_path, strerror(-r));
+		printf("%s %s%s%s%s (cgroup id %llu)\n", attached_now[i] ? "attached" : "already attached, nothing to do:",
+		       names[i], names[i][0] ? " (" : "", cgs[i].abs_path, names[i][0] ? ")" : "",
+		       (unsigned long long)cgs[i].id);
 	}
 	sa_pins_unlock(&pins);
 	fflush(stdout);

@@ -129,6 +129,12 @@ vg help "${CTL[@]}" help
 WANT=2 vg usage-error "${CTL[@]}" no-such-command
 
 vg detach "${CTL[@]}" detach --timeout 20 "$CG"
+# Selectors and run (docs/usage.md): the server's pid names the same cgroup.
+WANT=1 vg loader-pid-none "${LOADER[@]}" --pid 4194304
+vg loader-pid "${LOADER[@]}" --pid "${BG_PIDS[0]}"
+vg status-named "${CTL[@]}" -j status
+vg detach-pid "${CTL[@]}" detach --timeout 20 --pid "${BG_PIDS[0]}"
+vg run "${CTL[@]}" run --parent "$CG" --name vg -- true
 vg teardown "${CTL[@]}" teardown --timeout 20
 
 echo "$npass passed, $nfail failed"
