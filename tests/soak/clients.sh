@@ -23,7 +23,7 @@ client() {
 # A run that timed out (exit 124) counts as a stall of its whole length.
 record_run() {
 	emit "$1" "$(jq -c 'if ([.detail | objects | .rc, .client_rc, .server_rc] | any(. == 124))
-		then .max_ms = ([.max_ms, (.t1 - .t0) * 1000] | max) else . end' \
+		then .max_ms = ([.max_ms, (.t1 - .t0) * 1000] | max) else . end | .max_ms |= (. * 10 | round / 10)' \
 		<<<"{\"w\":\"$2\",\"t0\":$3,\"t1\":$(now),\"ops\":${4:-0},\"bytes\":${5:-0},\"errors\":${6:-1},\"max_ms\":${7:-0},\"detail\":${8:-null}}")"
 }
 

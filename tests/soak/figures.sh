@@ -90,3 +90,16 @@ leak_global() {
 		($b.slab_active_objs | keys[] as $k |
 			row("slab:\($k)"; $b.slab_active_objs[$k]; ($a.slab_active_objs[$k] // 0); ($k | test("^tw_") | not)))'
 }
+
+# settle CHECK BEFORE FIGURES_FN: FIGURES_FN until CHECK BEFORE AFTER shows no
+# LEAK row or 60 s have passed (sockets closing, RCU-freed objects); prints
+# the last figures. A wall-clock bound: with a real leak a map dump is slow.
+settle() {
+	local check=$1 before=$2 fn=$3 end=$((SECONDS + 60)) after
+	while :; do
+		after=$("$fn")
+		{ [ -z "$("$check" "$before" "$after" | grep ' LEAK$')" ] || [ $SECONDS -ge $end ]; } && break
+		sleep 1
+	done
+	echo "$after"
+}

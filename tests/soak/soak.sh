@@ -84,11 +84,7 @@ wait "$CTL_PID"
 _forget "$CTL_PID"
 
 # ---- leak check while loaded: the sockets of the clients must be gone
-for ((i = 0; i < 60; i++)); do
-	L1=$(figures_loaded)
-	[ -z "$(leak_loaded "$L0" "$L1" | grep ' LEAK$')" ] && break
-	sleep 1
-done
+L1=$(settle leak_loaded "$L0" figures_loaded)
 echo "$L1" >"$OUT/loaded-after.json"
 ctl -j stats >"$OUT/stats-end.json" 2>&1
 LEAK_L=$(leak_loaded "$L0" "$L1")
@@ -104,11 +100,7 @@ echo 1 >"$CG_A/cgroup.kill"; echo 1 >"$CG_B/cgroup.kill"
 out=$(ctl teardown --timeout 60 2>&1) || failed "teardown: $out"
 [ -d "$PIN" ] && failed "teardown left $PIN"
 ip netns del "$NS" && NS=
-for ((i = 0; i < 60; i++)); do
-	G1=$(figures_global)
-	[ -z "$(leak_global "$G0" "$G1" | grep ' LEAK$')" ] && break
-	sleep 1
-done
+G1=$(settle leak_global "$G0" figures_global)
 echo "$G0" >"$OUT/global-before.json"
 echo "$G1" >"$OUT/global-after.json"
 LEAK_G=$(leak_global "$G0" "$G1")
