@@ -159,6 +159,22 @@ include tests/vm/vm.mk
 # libFuzzer targets for the parsers: `make fuzz` (tests/fuzz/README.md).
 include tests/fuzz/fuzz.mk
 
+# The soak (tests/soak/README.md): real servers and checksummed streams at
+# once through sockaccel for SOAK_SECONDS (default 1800; CI: 120) while a
+# controller detaches, re-attaches, upgrades and restarts the loader; next to
+# a shorter plain-TCP run. PASS/FAIL on errors, integrity, stalls and leaks.
+SOAK_SECONDS ?= 1800
+SOAK_DEB_PKGS := redis-server redis-tools nginx-light wrk postgresql memcached libmemcached-tools \
+	gnuplot-nox iperf3 jq bpftool util-linux
+.PHONY: soak soak-deps print-soak-deps
+soak-deps:
+	@./scripts/deps.sh $(SOAK_DEB_PKGS)
+print-soak-deps:
+	@echo $(SOAK_DEB_PKGS)
+soak: deps soak-deps
+	$(MAKE) all
+	./tests/soak/soak.sh $(SOAK_SECONDS)
+
 # Benchmarks (report, never fail on a number); QUICK=1: under 2 minutes;
 # REPS=N: repetitions of every measurement (default 3).
 bench: all
