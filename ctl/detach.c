@@ -224,7 +224,7 @@ int do_detach(int argc, char **argv)
 	r = sa_detach_graceful(&ctl_pins, cgid, cg.abs_path, &o, &res, err, sizeof(err));
 	sa_pins_unlock(&ctl_pins);
 	if (r) {
-		p_err("%s", err);
+		p_err("%s%s%s", name, name[0] ? ": " : "", err);	/* "pid 1234: cgroup ... is not attached" */
 		return EXIT_ERR;
 	}
 	output_begin(pretty_output);
