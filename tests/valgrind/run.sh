@@ -94,6 +94,10 @@ mkdir "$CG" || die "mkdir $CG failed"
 ip netns add "$NS" || die "ip netns add $NS failed"
 ip -n "$NS" link set lo up || die "lo up in $NS failed"
 
+# A process in CG for --pid (the stream's may have timed out by then: valgrind is slow).
+in_cg_ns sleep 3600
+HOLD=${BG_PIDS[-1]}
+
 # Error paths first, while nothing is loaded.
 WANT=1 vg nothing-loaded "${CTL[@]}" -j stats
 WANT=1 vg nothing-loaded-conns "${CTL[@]}" conns
@@ -129,11 +133,11 @@ vg help "${CTL[@]}" help
 WANT=2 vg usage-error "${CTL[@]}" no-such-command
 
 vg detach "${CTL[@]}" detach --timeout 20 "$CG"
-# Selectors and run (docs/usage.md): the server's pid names the same cgroup.
+# Selectors and run (docs/usage.md): HOLD's pid names the same cgroup.
 WANT=1 vg loader-pid-none "${LOADER[@]}" --pid 4194304
-vg loader-pid "${LOADER[@]}" --pid "${BG_PIDS[0]}"
+vg loader-pid "${LOADER[@]}" --pid "$HOLD"
 vg status-named "${CTL[@]}" -j status
-vg detach-pid "${CTL[@]}" detach --timeout 20 --pid "${BG_PIDS[0]}"
+vg detach-pid "${CTL[@]}" detach --timeout 20 --pid "$HOLD"
 vg run "${CTL[@]}" run --parent "$CG" --name vg -- true
 vg teardown "${CTL[@]}" teardown --timeout 20
 
