@@ -257,7 +257,9 @@ int do_teardown(int argc, char **argv)
 		return r;
 	if (optind != argc)
 		return ctl_usage_err("usage: %s", usage);
-	if (access(ctl_pins.dir, F_OK)) {
+	/* ENOENT only: a pin dir we may not look into (EACCES, not root) is
+	 * for the privilege check below to explain */
+	if (access(ctl_pins.dir, F_OK) && errno == ENOENT) {
 		p_err("nothing loaded: %s does not exist%s", ctl_pins.dir, sa_pins_absent_hint(&ctl_pins));
 		return EXIT_ERR;
 	}
