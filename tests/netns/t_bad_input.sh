@@ -1,4 +1,5 @@
 # Bad input to the loader and ctl: clear one-line errors, the right exit codes,
+# vm: host-only argument and cgroup checks in user space
 # nothing attached or pinned behind.
 # timeout: 360
 . "$SA_LIB"

@@ -1,4 +1,5 @@
 # `sockaccelctl run`: with nothing loaded it loads, runs the command in a new
+# vm: host-only cgroup handling of sockaccelctl run, user space; passed on 6.1 and 6.12 on 2026-11-29
 # cgroup that is attached (a verified stream inside is redirected, status
 # shows "run NAME"), passes its exit status through, forwards SIGTERM to it,
 # then detaches and removes the cgroup; loaded already, it only attaches. Bad

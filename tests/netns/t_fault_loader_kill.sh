@@ -1,4 +1,5 @@
 # timeout: 1200
+# vm: host-only the loader's steps, user space; passed on 6.1 and 6.12 on 2026-11-29
 # The loader SIGKILLed after every step of a load and of an attach (the
 # test-only hook SOCKACCEL_TEST_STOP_AT, lib/test_hook.h; docs/faults.md).
 # The steps are not listed here: a run with SOCKACCEL_TEST_STOP_AT=list names

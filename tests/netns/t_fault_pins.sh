@@ -1,4 +1,5 @@
 # timeout: 300
+# vm: host-only pin loss and the pin guard, user space; passed on 6.1 and 6.12 on 2026-11-29
 # The pins lost under a running service (docs/faults.md): the pin dir deleted
 # by hand (rm -rf) and its bpffs unmounted (a private bpffs instance the test
 # mounts, with --pin-dir inside it).

@@ -1,4 +1,5 @@
 # -j output of every ctl command is valid JSON, success and error alike.
+# vm: host-only JSON output of user space
 . "$SA_LIB"
 
 # json_ok NAME WANT_EXIT CMD... : stdout must parse as JSON (one or more values)

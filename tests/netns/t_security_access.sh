@@ -1,4 +1,5 @@
 # Who can read or change the pins: the loader creates the pin dir 0700 and
+# vm: host-only pin modes and what an unprivileged user gets: user space and bpffs modes; passed on 6.1 and 6.12 on 2026-11-29
 # every pin 0600, owned by root; an unprivileged user (nobody, no
 # capabilities) cannot read or change them, and gets from every command of
 # both tools one clear error line and exit 1, changing nothing. So do root

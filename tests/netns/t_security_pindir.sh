@@ -1,4 +1,5 @@
 # A pin directory an attacker pre-created or planted files in is refused,
+# vm: host-only pin dir checks in user space; passed on 6.1 and 6.12 on 2026-11-29
 # with one error line naming the path and the problem, and nothing is
 # attached, pinned or removed: a dir owned by another user (nobody made it in
 # the world-writable, sticky /sys/fs/bpf), a world-writable one, a symlink

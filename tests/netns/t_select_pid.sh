@@ -1,4 +1,5 @@
 # Selectors: `--pid PID` attaches that process's cgroup v2 (traffic there is
+# vm: host-only selector resolution in user space; passed on 6.1 and 6.12 on 2026-11-29
 # redirected, an unattached cgroup's is not), status shows "pid PID", and
 # `detach --pid` finds it, by the recorded name once the process is gone.
 # --container and --unit through stand-in docker and systemctl CLIs (no

@@ -32,6 +32,7 @@
 #   SA_VM_CMD       run this shell command in the guest instead of the suite
 #   SA_VM_FETCH_ONLY=1  fetch and unpack the package, then exit (no VM)
 #   SA_TEST_TIMEOUT passed to run.sh in the guest
+#   SA_VM_ALL=1     run the tests marked "# vm: host-only" too (skipped in VMs)
 #
 # Output: the guest's run.sh output, then one line
 #   vm: kernel KERNEL PACKAGE VERSION: exit RC, SECONDS s[, panic|timeout|no exit marker]
@@ -206,6 +207,7 @@ ulimit_n=$(ulimit -Sn) ulimit_hn=$(ulimit -Hn)
 	[ ${#TESTS[@]} -gt 0 ] && printf '%q ' "${TESTS[@]}"
 	printf ')\n'
 	printf 'SA_TEST_TIMEOUT=%q\n' "${SA_TEST_TIMEOUT:-}"
+	printf 'SA_VM_ALL=%q\n' "${SA_VM_ALL:-}"
 	printf 'SA_VM_CMD=%q\n' "${SA_VM_CMD:-}"
 } >"$INITRD/env"
 
@@ -300,6 +302,7 @@ else
 		# tests that size their load may shrink it: software emulation is ~20x slower
 		export SA_VM=1
 		[ -n "$SA_TEST_TIMEOUT" ] && export SA_TEST_TIMEOUT
+		[ -n "$SA_VM_ALL" ] && export SA_VM_ALL
 		exec tests/netns/run.sh "${TESTS[@]}"
 	) </dev/null
 fi
