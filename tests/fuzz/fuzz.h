@@ -25,6 +25,13 @@ static inline char *fuzz_str(const uint8_t *data, size_t size)
 	return s;
 }
 
+/* The input as a read-only FILE (parsers of /proc text), or NULL for an
+ * empty input (fmemopen of 0 bytes is EINVAL): skip it. fclose it. */
+static inline FILE *fuzz_file(const uint8_t *data, size_t size)
+{
+	return size ? fmemopen((void *)data, size, "r") : NULL;
+}
+
 #define FUZZ_CHECK(cond) do {							\
 	if (!(cond)) {								\
 		fprintf(stderr, "%s:%d: invariant failed: %s\n", __FILE__, __LINE__, #cond); \

@@ -12,9 +12,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	FILE *f;
 	int r;
 
-	if (!size)
-		return 0;	/* fmemopen of 0 bytes is EINVAL */
-	f = fmemopen((void *)data, size, "r");
+	f = fuzz_file(data, size);
 	if (!f)
 		return 0;
 	memset(buf, 'x', sizeof(buf));

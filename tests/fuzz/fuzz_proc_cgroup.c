@@ -14,9 +14,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	int r, deleted = -1;
 	FILE *f;
 
-	if (!size)
-		return 0;	/* fmemopen of 0 bytes is EINVAL */
-	f = fmemopen((void *)data, size, "r");
+	f = fuzz_file(data, size);
 	if (!f)
 		return 0;
 	memset(buf, 'x', sizeof(buf));
