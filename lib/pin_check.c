@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
+#include "cgroup_names.h"
 #include "feature_table.h"
 #include "pin_check.h"
 #include "../bpf/sockaccel.h"
@@ -104,6 +105,9 @@ static const struct pin_spec specs[] = {
 	{ SA_PIN_DRAIN, K_MAP, BPF_MAP_TYPE_HASH, 0, 8, 4, SA_DRAIN_ENTRIES, false },
 	{ SA_PIN_SPLICERS, K_MAP, BPF_MAP_TYPE_LRU_HASH, 0, SA_COMM_LEN, sizeof(struct sa_splicer),
 	  SA_SPLICER_ENTRIES, false },
+	/* optional, made by user space (lib/cgroup_names.c); read into fixed
+	 * buffers, so a planted one with bigger keys or values is refused */
+	{ SA_PIN_CGROUP_NAMES, K_MAP, BPF_MAP_TYPE_HASH, 0, 8, SA_CGROUP_NAME_MAX, SA_CGROUP_MAP_ENTRIES, false },
 	{ SA_PIN_FEATURES, K_MAP, BPF_MAP_TYPE_ARRAY, 0, 4, sizeof(struct sa_feature_state), SA_FEAT_MAX, true },
 	{ SA_PIN_PROG_SOCKOPS, K_PROG, BPF_PROG_TYPE_SOCK_OPS, 0, 0, 0, 0, false },
 	{ SA_PIN_PROG_SK_MSG, K_PROG, BPF_PROG_TYPE_SK_MSG, 0, 0, 0, 0, false },

@@ -103,6 +103,12 @@ unplant counters
 plant config type array key 4 value "$cfg_v" entries 2 name sa_config
 refused "config with max_entries 2" "$D" "config does not match.*max_entries 2;"
 unplant config
+# cgroup_names (made on first use; none here) is read into fixed buffers
+[ ! -e "$D/cgroup_names" ] || fail "cgroup_names exists after a load by path"
+bpftool map create "$D/cgroup_names" type hash key 8 value 512 entries 64 name sa_cg_names ||
+	fail "bpftool map create cgroup_names"
+refused "cgroup_names with 512-byte values" "$D" "cgroup_names does not match.*value 512 "
+rm "$D/cgroup_names"
 mv "$D/drain" "$D/real_drain"
 bpftool prog pin pinned "$D/prog_sk_msg" "$D/drain" || fail "pin a program as drain"
 refused "program pinned as a map" "$D" "drain is a program, not the map"
