@@ -157,7 +157,8 @@ static int handle_policy(struct sa_conf *c, const char *key, const char *val)
 		r = sa_parse_u64(val, 4096, UINT64_MAX, &v);
 		if (r)
 			snprintf(err, sizeof(err), "invalid '%s' (bytes, at least 4096)", val);
-		p->max_unread = v;
+		else
+			p->max_unread = v;
 		c->policy_keys |= SA_CONF_MAX_UNREAD;
 	} else if (!strcmp(key, "redirect-streams")) {
 		if (!once(c, K_REDIRECT_STREAMS, "policy", key))
@@ -165,7 +166,8 @@ static int handle_policy(struct sa_conf *c, const char *key, const char *val)
 		r = sa_config_parse_bool(val, &b);
 		if (r)
 			snprintf(err, sizeof(err), "invalid '%s' (yes or no)", val);
-		p->redirect_streams = b;
+		else
+			p->redirect_streams = b;
 		c->policy_keys |= SA_CONF_REDIRECT_STREAMS;
 	} else if (!strcmp(key, "splicers")) {
 		if (!once(c, K_SPLICERS, "policy", key))
