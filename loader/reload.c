@@ -54,6 +54,7 @@ static void detach_one(struct sa_reload *r, int i)
 	else
 		printf("reload: detached %s (drained %zu connection(s) in %.1f s)\n", r->cgs[i].abs_path,
 		       res.first.affected, res.last.elapsed_s);
+	fflush(stdout);
 	free(res.list);
 }
 
@@ -161,6 +162,7 @@ int sa_reload(struct sa_reload *r)
 			p_info("could not record the name '%s' of %s: %s", nname[j], ncg[j].abs_path, strerror(-k));
 		show(nattached[j] ? "attached" : "already attached, nothing to do:", nname[j], &ncg[j]);
 	}
+	fflush(stdout);	/* what is in force already, before the drains wait */
 	/* Detached last, gracefully: no byte already redirected is lost. */
 	for (i = r->n_cli, n = r->n_cli; i < *r->n; i++) {
 		if (!keep[i]) {
