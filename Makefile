@@ -109,7 +109,7 @@ $(OUTPUT)/sa-integrity: TOOLS_LIBS += -luring
 # Debian packages the build, tests, demo and bench need (installed when missing).
 DEB_PKGS := python3 clang llvm libbpf-dev bpftool iproute2 iperf3 cgroup-tools libcgroup-dev \
 	libelf-dev zlib1g-dev pkg-config jq gcc make util-linux procps liburing-dev \
-	golang-go haproxy libclang-rt-dev valgrind libinih-dev libsystemd-dev
+	golang-go haproxy libclang-rt-dev valgrind libinih-dev libsystemd-dev systemd
 deps:
 	@./scripts/deps.sh $(DEB_PKGS)
 
