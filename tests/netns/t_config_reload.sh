@@ -16,6 +16,7 @@
 . "$SA_ROOT/tests/netns/integrity_lib.sh"
 need_cmd python3 jq bpftool
 need_bin sa-stream sa-integrity
+# shellcheck disable=SC2034 # read by held_live_* (integrity_lib.sh)
 BYTES=$((8 << 20))
 cgB=$(new_cgroup b)
 cgC=$(new_cgroup c)
