@@ -302,14 +302,17 @@ static int config_apply(void)
 	env.cli_policy = env.policy;
 	sa_config_merge_policy(&env.policy, &env.cli_policy, env.policy_keys, &env.cfg);
 	env.policy_set = env.policy_set || env.cfg.policy_keys;
-	if (!env.pin_dir_set && env.cfg.pin_dir)
-		env.pin_dir = env.cfg.pin_dir;
+	/* copies: a reload frees the file's strings */
+	if (!env.pin_dir_set && env.cfg.pin_dir && !(env.pin_dir = strdup(env.cfg.pin_dir))) {
+		p_err("out of memory");
+		return -1;
+	}
 	if (!env.map_size)
 		env.map_size = env.cfg.map_size;
 	if (!env.drain_timeout_set && env.cfg.drain_timeout_set)
 		env.drain_timeout = env.cfg.drain_timeout;
-	if (!env.metrics)
-		env.metrics = env.cfg.metrics;
+	if (!env.metrics && env.cfg.metrics)
+		env.metrics = strdup(env.cfg.metrics);
 	for (int i = 0; i < env.cfg.n_sel; i++) {
 		if (env.n_cgroups >= MAX_CGROUPS) {
 			p_err("%s:%d: too many cgroups (at most %d with the command line's)", env.config_path,
