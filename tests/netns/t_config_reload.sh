@@ -6,6 +6,7 @@
 #          B instead of A and a new policy (exclude-ports). B is attached at
 #          once and its new connections follow the new policy (a stream on an
 #          excluded port is not inserted, one on another port is redirected);
+#          D, in both files, is left alone;
 #          A is detached gracefully: a live checksummed stream of A holding
 #          unread redirected data keeps A's drain (and READY=1) waiting until
 #          its reader has read it, and arrives byte-exact; C is never touched.
@@ -20,6 +21,7 @@ need_bin sa-stream sa-integrity
 BYTES=$((8 << 20))
 cgB=$(new_cgroup b)
 cgC=$(new_cgroup c)
+cgD=$(new_cgroup d)
 conf=$SA_TMP/sockaccel.conf
 log=$SA_TMP/fg.log
 nlog=$SA_TMP/notify.log
@@ -51,6 +53,7 @@ wait_log() {	# REGEX SECONDS
 cat >"$conf" <<EOC
 [attach]
 cgroup = $SA_CG
+cgroup = $cgD
 [policy]
 redirect-streams = yes
 max-unread = 33554432
@@ -64,6 +67,7 @@ grep READY "$nlog"
 assert_eq "$(cg_links "$SA_CG")" 1 "A (file) attached"
 assert_eq "$(cg_links "$cgC")" 1 "C (command line) attached"
 assert_eq "$(cg_links "$cgB")" 0 "B not attached yet"
+assert_eq "$(cg_links "$cgD")" 1 "D (file) attached"
 
 # A live stream in A, neither end reading: redirected data stays queued.
 held_live_start
@@ -74,6 +78,7 @@ sleep 1
 cat >"$conf" <<EOC
 # edited
 [attach]
+cgroup = $cgD
 cgroup = $cgB
 [policy]
 redirect-streams = yes
@@ -87,6 +92,7 @@ wait_log "^reload: attached $cgB" 20
 sleep 1
 assert_eq "$(cg_links "$cgB")" 1 "B attached by the reload"
 assert_eq "$(cg_links "$cgC")" 1 "C untouched by the reload"
+assert_eq "$(cg_links "$cgD")" 1 "D (in both files) still attached"
 assert_eq "$($SA_CTL -j status | jq -c .policy.exclude_ports)" "[7777]" "the new policy pinned"
 # A is being drained: its links are gone but its live connection's unread
 # data is still there, so the loader has not finished A's detach.
@@ -104,7 +110,8 @@ assert_ge "$(( $(stats_get redirected_bytes) - r0 ))" $((1 << 20)) "bytes redire
 # Now A's reader reads: every byte arrives, then the detach of A completes.
 held_live_finish
 wait_log "^reload: detached $SA_CG \(drained" 60
-wait_log "^reload: .*1 cgroup\(s\) added, 1 removed, 0 unchanged; policy changed" 10
+wait_log "^reload: .*1 cgroup\(s\) added, 1 removed, 1 unchanged; policy changed" 10
+grep -E "^reload: .*$cgD" "$log" && fail "the reload touched D, which is in both files"
 wait_notified "READY=1 RELOADING=1 READY=1" 10
 grep -E "RELOADING=1 .*MONOTONIC_USEC=[0-9]+" "$nlog" >/dev/null || fail "RELOADING=1 without MONOTONIC_USEC: $(cat "$nlog")"
 assert_eq "$(cg_links "$SA_CG")" 0 "A detached by the reload"
@@ -124,6 +131,7 @@ wait_notified "READY=1 RELOADING=1 READY=1 RELOADING=1 READY=1 RELOADING=1 READY
 assert_eq "$(cg_links "$SA_CG")" 0 "A after the bad edits"
 assert_eq "$(cg_links "$cgB")" 1 "B after the bad edits"
 assert_eq "$(cg_links "$cgC")" 1 "C after the bad edits"
+assert_eq "$(cg_links "$cgD")" 1 "D after the bad edits"
 assert_eq "$($SA_CTL -j status | jq -c .policy.exclude_ports)" "[7777]" "policy after the bad edits"
 kill -0 "$fgpid" || fail "the loader exited on a bad config"
 
@@ -133,8 +141,22 @@ wait_pid "$fgpid" 60 || fail "the loader failed on SIGTERM: $(cat "$log")"
 wait_notified "READY=1 RELOADING=1 READY=1 RELOADING=1 READY=1 RELOADING=1 READY=1 STOPPING=1" 10
 assert_eq "$(cg_links "$cgB")" 0 "B detached at exit"
 assert_eq "$(cg_links "$cgC")" 0 "C detached at exit"
+assert_eq "$(cg_links "$cgD")" 0 "D detached at exit"
 cat "$log"
 # the pin guard knows a detached cgroup's link pin is gone by design
 grep "had disappeared\|are gone" "$log" && fail "the pin guard took the reload's detach for lost pins"
+
+# Without --config, SIGHUP changes nothing (it used to stop the loader).
+log=$SA_TMP/fg2.log
+bg_in - "$SA_CG" $SA_LOADER --foreground "$cgB" >"$log" 2>&1
+fgpid=$BG_PID
+wait_log "^running in the foreground" 20
+kill -HUP "$fgpid"
+wait_log "^SIGHUP: no --config file to re-read; nothing changed" 20
+kill -0 "$fgpid" || fail "a loader without --config exited on SIGHUP"
+assert_eq "$(cg_links "$cgB")" 1 "B after SIGHUP without --config"
+kill -TERM "$fgpid"
+wait_pid "$fgpid" 60 || fail "the loader failed on SIGTERM: $(cat "$log")"
+assert_eq "$(cg_links "$cgB")" 0 "B detached at exit"
 kill "$npid" 2>/dev/null
 echo "config_reload: all checks passed"
