@@ -324,6 +324,10 @@ static int config_apply(void)
 		}
 		env.sel[env.n_cgroups].kind = env.cfg.sel[i].kind;
 		env.sel[env.n_cgroups].arg = strdup(env.cfg.sel[i].arg);	/* a reload frees it */
+		if (!env.sel[env.n_cgroups].arg) {
+			p_err("out of memory");
+			return -1;
+		}
 		env.sel_line[env.n_cgroups++] = env.cfg.sel_line[i];
 	}
 	return 0;
