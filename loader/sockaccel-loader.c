@@ -240,7 +240,7 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 	}
 	case ARGP_KEY_END:
 		if (!env.n_cgroups && !env.upgrade && !env.probe && !env.config_path)
-			argp_error(state, "no CGROUP, --unit, --pid or --container given");
+			argp_error(state, "no CGROUP, --unit, --pid, --container or --config given");
 		if (!env.splicers_set)	/* the default, as every policy option has one */
 			sa_policy_parse_splicers(SA_DEFAULT_SPLICERS, &env.policy, NULL, 0);
 		break;
