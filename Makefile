@@ -89,9 +89,11 @@ $(OUTPUT)/ctl/%.o: ctl/%.c $(wildcard ctl/*.h lib/*.h bpf/*.h) $(SKELS) | $(OUTP
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -c $< -o $@
 
+# The config file's parser (libinih) and sd_notify (libsystemd).
+LOADER_LIBS := $(or $(shell pkg-config --libs inih libsystemd 2>/dev/null),-linih -lsystemd)
 $(OUTPUT)/sockaccel-loader: $(LOADER_OBJS) $(LIB_OBJS)
 	$(call msg,BINARY,$@)
-	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $^ $(LIBBPF_LIBS) -o $@
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $^ $(LIBBPF_LIBS) $(LOADER_LIBS) -o $@
 
 $(OUTPUT)/sockaccelctl: $(CTL_OBJS) $(LIB_OBJS)
 	$(call msg,BINARY,$@)
@@ -107,7 +109,7 @@ $(OUTPUT)/sa-integrity: TOOLS_LIBS += -luring
 # Debian packages the build, tests, demo and bench need (installed when missing).
 DEB_PKGS := python3 clang llvm libbpf-dev bpftool iproute2 iperf3 cgroup-tools libcgroup-dev \
 	libelf-dev zlib1g-dev pkg-config jq gcc make util-linux procps liburing-dev \
-	golang-go haproxy libclang-rt-dev valgrind
+	golang-go haproxy libclang-rt-dev valgrind libinih-dev libsystemd-dev systemd
 deps:
 	@./scripts/deps.sh $(DEB_PKGS)
 

@@ -111,7 +111,9 @@ void sa_pin_guard_tick(struct sa_pin_guard *g, const struct sa_pins *p)
 
 	for (size_t i = 0; i < g->n; i++) {
 		sa_pin_path(p, g->held[i].name, path, sizeof(path));
-		missing += access(path, F_OK) != 0;
+		/* a detached cgroup's link pin (ctl detach, a reload) is gone by design */
+		missing += access(path, F_OK) != 0 &&
+			   !(cg_link_prefix(g->held[i].name) && !cg_link_live(&g->held[i]));
 		live |= cg_link_live(&g->held[i]);
 	}
 	if (!missing || !live) {

@@ -15,13 +15,16 @@
 #include "cgroup.h"
 #include "cgroup_names.h"
 #include "checks.h"
+#include "config.h"
 #include "output.h"
 #include "parse.h"
 #include "pins.h"
 #include "policy.h"
 #include "drain.h"
 #include "load.h"
+#include "notify.h"
 #include "probe.h"
+#include "reload.h"
 #include "pin_guard.h"
 #include "select.h"
 #include "splicer_watch.h"
@@ -42,6 +45,17 @@ static struct env {
 	bool upgrade;
 	bool probe;
 	uint32_t map_size;
+	/* --config FILE (loader/config.h): its selectors follow the command
+	 * line's n_cli ones in sel[]; its values fill what the command line
+	 * left unset (policy_keys, pin_dir_set, drain_timeout_set). */
+	const char *config_path;
+	struct sa_conf cfg;
+	int sel_line[MAX_CGROUPS];		/* line in the file; 0: command line */
+	int n_cli;
+	unsigned int policy_keys;		/* SA_CONF_* given on the command line */
+	struct sa_policy cli_policy;
+	bool pin_dir_set, drain_timeout_set;
+	const char *metrics;			/* [loader] metrics= (--metrics ADDR:PORT) */
 } env = { .pin_dir = SA_DEFAULT_PIN_DIR, .drain_timeout = 30 };
 
 const char *argp_program_version = "sockaccel-loader 0.1";
@@ -76,6 +90,7 @@ SA_DEFAULT_SPLICERS "), which are never accelerated (docs/limitations.md).\n"
 "\n"
 "USAGE: sockaccel-loader [-v] [--pin-dir DIR] [--foreground] [POLICY] SELECTOR...\n"
 "       SELECTOR: CGROUP | --unit NAME | --pid PID | --container ID\n"
+"       sockaccel-loader [--foreground] --config FILE [OPTIONS] [SELECTOR...]\n"
 "       sockaccel-loader --upgrade [CGROUP...]\n"
 "       sockaccel-loader [-j] --probe\n"
 "\n"
@@ -86,6 +101,8 @@ SA_DEFAULT_SPLICERS "), which are never accelerated (docs/limitations.md).\n"
 "  sockaccel-loader --pid $(pidof redis-server) # the cgroup of that process\n"
 "  sockaccel-loader --container web            # a container's cgroup\n"
 "  sockaccel-loader --foreground myservice     # stay running; detach on TERM\n"
+"  sockaccel-loader --foreground --config /etc/sockaccel/sockaccel.conf\n"
+"                                              # what the file names; HUP re-reads it\n"
 "  sockaccel-loader --exclude-comm backup web  # never accelerate 'backup'\n"
 "  sockaccel-loader --splicers haproxy,myproxy web  # these recv() then splice()\n"
 "  sockaccel-loader --ports 6379,5432 db       # only these service ports\n"
@@ -94,12 +111,15 @@ SA_DEFAULT_SPLICERS "), which are never accelerated (docs/limitations.md).\n"
 
 enum { OPT_PIN_DIR = 1000, OPT_FOREGROUND, OPT_PORTS, OPT_EXCLUDE_PORTS, OPT_EXCLUDE_COMM, OPT_MAX_UNREAD,
        OPT_DRAIN_TIMEOUT, OPT_UPGRADE, OPT_MAP_SIZE, OPT_STREAM_TCP, OPT_REDIRECT_STREAMS, OPT_PROBE,
-       OPT_SPLICERS, OPT_UNIT, OPT_PID, OPT_CONTAINER };
+       OPT_SPLICERS, OPT_UNIT, OPT_PID, OPT_CONTAINER, OPT_CONFIG };
 
 static const struct argp_option opts[] = {
 	{ "verbose", 'v', NULL, 0, "Print libbpf debug output and the features in use", 0 },
 	{ "json", 'j', NULL, 0, "JSON output (--probe)", 0 },
 	{ "pin-dir", OPT_PIN_DIR, "DIR", 0, "Pin directory on bpffs (default " SA_DEFAULT_PIN_DIR ")", 0 },
+	{ "config", OPT_CONFIG, "FILE", 0,
+	  "Read cgroups, policy and settings from FILE (sockaccel.conf(5)); options given here "
+	  "override it; --foreground re-reads it on SIGHUP", 0 },
 	{ "foreground", OPT_FOREGROUND, NULL, 0,
 	  "Stay running; on SIGTERM/SIGINT detach the cgroups this run attached (gracefully)", 0 },
 	{ "upgrade", OPT_UPGRADE, NULL, 0,
@@ -143,11 +163,13 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 	switch (key) {
 	case 'v': env.verbose = true; break;
 	case 'j': json_output = true; break;
-	case OPT_PIN_DIR: env.pin_dir = arg; break;
+	case OPT_PIN_DIR: env.pin_dir = arg; env.pin_dir_set = true; break;
+	case OPT_CONFIG: env.config_path = arg; break;
 	case OPT_FOREGROUND: env.foreground = true; break;
 	case OPT_DRAIN_TIMEOUT:
 		if (sa_parse_timeout(arg, &env.drain_timeout))
 			argp_error(state, "invalid --drain-timeout '%s'", arg);
+		env.drain_timeout_set = true;
 		break;
 	case OPT_PORTS:
 	case OPT_EXCLUDE_PORTS:
@@ -161,6 +183,8 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		if (r)
 			argp_error(state, "%s", err);
 		env.policy_set = true;
+		env.policy_keys |= key == OPT_PORTS ? SA_CONF_PORTS : key == OPT_EXCLUDE_PORTS ?
+				   SA_CONF_EXCLUDE_PORTS : SA_CONF_EXCLUDE_COMM;
 		break;
 	}
 	case OPT_SPLICERS: {
@@ -170,12 +194,14 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 			argp_error(state, "%s", err);
 		env.splicers_set = true;
 		env.policy_set = true;
+		env.policy_keys |= SA_CONF_SPLICERS;
 		break;
 	}
 	case OPT_STREAM_TCP:
 	case OPT_REDIRECT_STREAMS:
 		env.policy.redirect_streams = key == OPT_REDIRECT_STREAMS;
 		env.policy_set = true;
+		env.policy_keys |= SA_CONF_REDIRECT_STREAMS;
 		break;
 	case OPT_MAX_UNREAD: {
 		uint64_t v;
@@ -184,6 +210,7 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 			argp_error(state, "invalid --max-unread '%s' (bytes, at least 4096)", arg);
 		env.policy.max_unread = v;
 		env.policy_set = true;
+		env.policy_keys |= SA_CONF_MAX_UNREAD;
 		break;
 	}
 	case ARGP_KEY_ARG:
@@ -212,8 +239,8 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		break;
 	}
 	case ARGP_KEY_END:
-		if (!env.n_cgroups && !env.upgrade && !env.probe)
-			argp_error(state, "no CGROUP, --unit, --pid or --container given");
+		if (!env.n_cgroups && !env.upgrade && !env.probe && !env.config_path)
+			argp_error(state, "no CGROUP, --unit, --pid, --container or --config given");
 		if (!env.splicers_set)	/* the default, as every policy option has one */
 			sa_policy_parse_splicers(SA_DEFAULT_SPLICERS, &env.policy, NULL, 0);
 		break;
@@ -261,9 +288,54 @@ static int repair_interrupted_load(struct sa_pins *pins, const char *missing)
 	return 0;
 }
 
+/*
+ * --config: read the file (nothing is applied if it is bad) and fill in what
+ * the command line did not give; its [attach] entries follow the command
+ * line's. 0 or -1 (one line said why).
+ */
+static int config_apply(void)
+{
+	char err[1024];
+
+	if (sa_config_load(env.config_path, &env.cfg, err, sizeof(err))) {
+		p_err("%s", err);
+		return -1;
+	}
+	env.n_cli = env.n_cgroups;
+	env.cli_policy = env.policy;
+	sa_config_merge_policy(&env.policy, &env.cli_policy, env.policy_keys, &env.cfg);
+	env.policy_set = env.policy_set || env.cfg.policy_keys;
+	/* copies: a reload frees the file's strings */
+	if (!env.pin_dir_set && env.cfg.pin_dir && !(env.pin_dir = strdup(env.cfg.pin_dir))) {
+		p_err("out of memory");
+		return -1;
+	}
+	if (!env.map_size)
+		env.map_size = env.cfg.map_size;
+	if (!env.drain_timeout_set && env.cfg.drain_timeout_set)
+		env.drain_timeout = env.cfg.drain_timeout;
+	if (!env.metrics && env.cfg.metrics)
+		env.metrics = strdup(env.cfg.metrics);
+	for (int i = 0; i < env.cfg.n_sel; i++) {
+		if (env.n_cgroups >= MAX_CGROUPS) {
+			p_err("%s:%d: too many cgroups (at most %d with the command line's)", env.config_path,
+			      env.cfg.sel_line[i], MAX_CGROUPS);
+			return -1;
+		}
+		env.sel[env.n_cgroups].kind = env.cfg.sel[i].kind;
+		env.sel[env.n_cgroups].arg = strdup(env.cfg.sel[i].arg);	/* a reload frees it */
+		if (!env.sel[env.n_cgroups].arg) {
+			p_err("out of memory");
+			return -1;
+		}
+		env.sel_line[env.n_cgroups++] = env.cfg.sel_line[i];
+	}
+	return 0;
+}
+
 /* Wait for a signal; meanwhile, once a second, warn about new splicers and
- * keep the pinned objects held (pin_guard.h). */
-static void wait_for_signal(const struct sa_pins *pins, struct sa_pin_guard *guard)
+ * keep the pinned objects held (pin_guard.h). Returns the signal. */
+static int wait_for_signal(const struct sa_pins *pins, struct sa_pin_guard *guard)
 {
 	struct timespec tick = { .tv_sec = 1 };
 	sigset_t set;
@@ -272,13 +344,16 @@ static void wait_for_signal(const struct sa_pins *pins, struct sa_pin_guard *gua
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGHUP);
+	int sig;
+
 	sa_splicer_watch(pins);
 	sa_pin_guard_tick(guard, pins);
-	while (sigtimedwait(&set, NULL, &tick) < 0) {
+	while ((sig = sigtimedwait(&set, NULL, &tick)) < 0) {
 		sa_splicer_watch(pins);
 		sa_pin_guard_tick(guard, pins);
 		fflush(stderr);
 	}
+	return sig;
 }
 
 int main(int argc, char **argv)
@@ -301,6 +376,8 @@ int main(int argc, char **argv)
 	r = argp_parse(&argp, argc, argv, 0, NULL, NULL);
 	if (r)
 		return 2;
+	if (env.config_path && config_apply())
+		return 1;
 	libbpf_set_print(libbpf_print);
 	snprintf(pins.dir, sizeof(pins.dir), "%s", env.pin_dir);
 	/* strip trailing '/' so dirname() and lock checks see the dir itself */
@@ -323,7 +400,10 @@ int main(int argc, char **argv)
 	}
 	for (i = 0; i < env.n_cgroups; i++) {
 		if (sa_select_resolve(&env.sel[i], &cgs[i], names[i], sizeof(names[i]), err, sizeof(err))) {
-			p_err("%s", err);
+			if (env.sel_line[i])
+				p_err("%s:%d: %s", env.config_path, env.sel_line[i], err);
+			else
+				p_err("%s", err);
 			return 1;
 		}
 	}
@@ -458,9 +538,32 @@ int main(int argc, char **argv)
 	if (!env.foreground)
 		return 0;
 
-	printf("running in the foreground; SIGTERM or SIGINT detaches what this run attached\n");
+	printf("running in the foreground; SIGTERM or SIGINT detaches what this run attached%s\n",
+	       env.config_path ? ", SIGHUP re-reads the config file" : "");
 	fflush(stdout);
-	wait_for_signal(&pins, &guard);
+	sa_notify_ready("%d cgroup(s) attached, pin dir %s", env.n_cgroups, pins.dir);
+	for (;;) {
+		struct sa_reload rl = {
+			.path = env.config_path, .pins = &pins, .sel = env.sel, .sel_line = env.sel_line,
+			.cgs = cgs, .names = names, .ours = attached_now, .n = &env.n_cgroups,
+			.n_cli = env.n_cli, .max = MAX_CGROUPS, .cfg = &env.cfg, .cli_policy = &env.cli_policy,
+			.cli_keys = env.policy_keys, .policy = &env.policy, .policy_set = &env.policy_set,
+			.drain_timeout = &env.drain_timeout, .drain_timeout_cli = env.drain_timeout_set,
+			.owner = (uint32_t)getpid(),
+		};
+
+		if (wait_for_signal(&pins, &guard) != SIGHUP)
+			break;
+		if (!env.config_path) {
+			printf("SIGHUP: no --config file to re-read; nothing changed\n");
+			fflush(stdout);
+			continue;
+		}
+		sa_notify_reloading();
+		sa_reload(&rl);
+		sa_notify_ready("%d cgroup(s) attached, pin dir %s", env.n_cgroups, pins.dir);
+	}
+	sa_notify_stopping();
 	r = 0;
 	sa_pin_guard_tick(&guard, &pins);	/* a last chance to pin again */
 	if (sa_pin_guard_lost(&guard)) {

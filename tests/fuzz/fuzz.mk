@@ -27,7 +27,14 @@ $(FUZZ_OUTPUT)/lib/%.o: lib/%.c $(wildcard lib/*.h) bpf/sockaccel.h | $(FUZZ_OUT
 
 $(FUZZ_OUTPUT)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h $(FUZZ_LIB_OBJS)
 	$(call msg,FUZZER,$@)
-	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer $< $(FUZZ_LIB_OBJS) $(LIBBPF_LIBS) -lm -o $@
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer $< $(FUZZ_EXTRA_SRCS) $(FUZZ_LIB_OBJS) $(LIBBPF_LIBS) \
+		$(FUZZ_EXTRA_LIBS) -lm -o $@
+
+# The loader's config file parser lives in loader/ and uses libinih.
+$(FUZZ_OUTPUT)/fuzz_config: FUZZ_EXTRA_SRCS := loader/config.c
+$(FUZZ_OUTPUT)/fuzz_config: FUZZ_EXTRA_LIBS := -linih
+$(FUZZ_OUTPUT)/fuzz_config: FUZZ_CFLAGS += -Iloader
+$(FUZZ_OUTPUT)/fuzz_config: loader/config.c loader/config.h
 
 fuzz: fuzz-build
 	$(Q)./tests/fuzz/run.sh $(FUZZ_OUTPUT) $(FUZZ_SECONDS) $(FUZZ_TARGETS)
