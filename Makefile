@@ -59,7 +59,7 @@ Q = @
 msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 endif
 
-.PHONY: all clean deps print-deps print-vm-deps test test-sanitize demo bench install uninstall prove-naive
+.PHONY: all clean deps print-deps print-vm-deps test test-sanitize demo bench install uninstall prove-naive man deb
 all: $(BINS) $(TOOLS)
 
 $(OUTPUT) $(OUTPUT)/lib $(OUTPUT)/loader $(OUTPUT)/ctl:
@@ -79,15 +79,15 @@ $(OUTPUT)/%.skel.h: $(OUTPUT)/%.bpf.o
 
 $(OUTPUT)/lib/%.o: lib/%.c $(wildcard lib/*.h) bpf/sockaccel.h | $(OUTPUT)/lib
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
 
 $(OUTPUT)/loader/%.o: loader/%.c $(wildcard loader/*.h lib/*.h) $(SKELS) | $(OUTPUT)/loader
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
 
 $(OUTPUT)/ctl/%.o: ctl/%.c $(wildcard ctl/*.h lib/*.h bpf/*.h) $(SKELS) | $(OUTPUT)/ctl
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
 
 # The config file's parser (libinih) and sd_notify (libsystemd).
 LOADER_LIBS := $(or $(shell pkg-config --libs inih libsystemd 2>/dev/null),-linih -lsystemd)
@@ -109,7 +109,8 @@ $(OUTPUT)/sa-integrity: TOOLS_LIBS += -luring
 # Debian packages the build, tests, demo and bench need (installed when missing).
 DEB_PKGS := python3 clang llvm libbpf-dev bpftool iproute2 iperf3 cgroup-tools libcgroup-dev \
 	libelf-dev zlib1g-dev pkg-config jq gcc make util-linux procps liburing-dev \
-	golang-go haproxy libclang-rt-dev valgrind libinih-dev libsystemd-dev systemd
+	golang-go haproxy libclang-rt-dev valgrind libinih-dev libsystemd-dev systemd \
+	python3-docutils bash-completion lintian debhelper dpkg-dev fakeroot
 deps:
 	@./scripts/deps.sh $(DEB_PKGS)
 
@@ -139,14 +140,65 @@ demo: deps
 	$(MAKE) all
 	./scripts/demo.sh
 
-install: $(BINS)
-	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/share/doc/sockaccel
+# Man pages: one reStructuredText source each (man/NAME.SECTION.rst), built
+# with rst2man (python3-docutils) into $(OUTPUT)/man/NAME.SECTION.
+MAN_SRCS := $(wildcard man/*.rst)
+MANS := $(patsubst man/%.rst,$(OUTPUT)/man/%,$(MAN_SRCS))
+man: $(MANS)
+
+$(OUTPUT)/man/%: man/%.rst
+	$(call msg,RST2MAN,$@)
+	$(Q)mkdir -p $(@D) && rst2man --strict $< > $@.tmp && mv $@.tmp $@
+
+# `make install`: binaries, man pages, bash completion, docs, and the default
+# config (never over an existing one). The systemd units only when UNITDIR is
+# given (the package: UNITDIR=/lib/systemd/system): their ExecStart names
+# /usr/sbin. SYSCONFDIR stays /etc whatever PREFIX is: the units read it there.
+SYSCONFDIR ?= /etc
+UNITDIR ?=
+COMPLETIONDIR ?= $(PREFIX)/share/bash-completion/completions
+install: $(BINS) man
+	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/share/doc/sockaccel \
+		$(DESTDIR)$(PREFIX)/share/man/man5 $(DESTDIR)$(PREFIX)/share/man/man8 $(DESTDIR)$(COMPLETIONDIR)
 	install -m 0755 $(BINS) $(DESTDIR)$(PREFIX)/sbin/
 	install -m 0644 README.md docs/*.md $(DESTDIR)$(PREFIX)/share/doc/sockaccel/
+	install -m 0644 $(filter %.8,$(MANS)) $(DESTDIR)$(PREFIX)/share/man/man8/
+	$(if $(filter %.5,$(MANS)),install -m 0644 $(filter %.5,$(MANS)) $(DESTDIR)$(PREFIX)/share/man/man5/)
+	install -m 0644 completion/sockaccelctl completion/sockaccel-loader $(DESTDIR)$(COMPLETIONDIR)/
+	if [ -f etc/sockaccel.conf ] && [ ! -e $(DESTDIR)$(SYSCONFDIR)/sockaccel/sockaccel.conf ]; then \
+		install -d $(DESTDIR)$(SYSCONFDIR)/sockaccel && \
+		install -m 0644 etc/sockaccel.conf $(DESTDIR)$(SYSCONFDIR)/sockaccel/; fi
+	$(if $(UNITDIR),install -d $(DESTDIR)$(UNITDIR) && install -m 0644 $(wildcard systemd/*.service) $(DESTDIR)$(UNITDIR)/)
 
 uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/sbin/sockaccel-loader $(DESTDIR)$(PREFIX)/sbin/sockaccelctl
 	rm -rf $(DESTDIR)$(PREFIX)/share/doc/sockaccel
+	rm -f $(DESTDIR)$(PREFIX)/share/man/man8/sockaccel-loader.8 $(DESTDIR)$(PREFIX)/share/man/man8/sockaccelctl.8 \
+		$(DESTDIR)$(PREFIX)/share/man/man5/sockaccel.conf.5
+	rm -f $(DESTDIR)$(COMPLETIONDIR)/sockaccelctl $(DESTDIR)$(COMPLETIONDIR)/sockaccel-loader
+	$(if $(UNITDIR),rm -f $(addprefix $(DESTDIR)$(UNITDIR)/,$(notdir $(wildcard systemd/*.service))))
+
+# The Debian package (debian/): the tree is copied into $(DEB_DIR)/sockaccel-VERSION
+# and built there, so nothing is written outside $(OUTPUT); the .deb, .changes and
+# .buildinfo land in $(DEB_DIR). VERSION is the loader's (argp_program_version),
+# which debian/changelog must match.
+VERSION := $(shell sed -n 's/^const char \*argp_program_version = "sockaccel-loader \(.*\)";/\1/p' loader/sockaccel-loader.c)
+DEB_DIR := $(OUTPUT)/deb
+DEB_SRC := $(DEB_DIR)/sockaccel-$(VERSION)
+deb:
+	$(call msg,DEB,$(DEB_DIR)/sockaccel_$(VERSION)_$(shell dpkg --print-architecture).deb)
+	$(Q)[ "$$(dpkg-parsechangelog -S Version)" = "$(VERSION)" ] || \
+		{ echo "debian/changelog: version $$(dpkg-parsechangelog -S Version), the loader says $(VERSION)" >&2; exit 1; }
+	$(Q)rm -rf $(DEB_DIR) && mkdir -p $(DEB_SRC)
+	$(Q)if [ -d .git ] || [ -f .git ]; then git ls-files -z --cached --others --exclude-standard; \
+		else find . -path ./.git -prune -o -type f -print0; fi | \
+		grep -zv -e '^$(OUTPUT)/' -e '^\./$(OUTPUT)/' -e '^build' -e '^\./build' | \
+		xargs -0 sh -c 'for f; do [ -f "$$f" ] && printf "%s\0" "$$f"; done' sh | \
+		tar --null -T - -cf - | tar -xf - -C $(DEB_SRC)
+	$(Q)cd $(DEB_SRC) && env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL -u OUTPUT \
+		dpkg-buildpackage -b -us -uc $(if $(V),,>../build.log 2>&1) || \
+		{ echo "dpkg-buildpackage failed$(if $(V),, (last lines of $(DEB_DIR)/build.log):)" >&2; \
+		  $(if $(V),,tail -n 40 ../build.log >&2;) exit 1; }
 
 clean:
 	$(call msg,CLEAN)
