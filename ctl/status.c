@@ -12,6 +12,7 @@
 #include "ctl.h"
 #include "feature_table.h"
 #include "output.h"
+#include "percg_print.h"
 #include "policy.h"
 #include "../bpf/sockaccel.h"
 
@@ -44,6 +45,7 @@ static unsigned long long map_full_count(void)
 static void print_cgroup(const struct sa_pins *p, uint64_t cgid, void *arg)
 {
 	struct sa_cgroup_info info = {};
+	struct sa_percg pc = {};
 	struct bpf_link_info li = {};
 	__u32 len = sizeof(li);
 	char path[PATH_MAX], name[SA_CGROUP_NAME_MAX];
@@ -85,6 +87,11 @@ static void print_cgroup(const struct sa_pins *p, uint64_t cgid, void *arg)
 		close_json_object();
 	}
 	print_text("\n");
+	/* Its own counters (docs/design.md "Per-cgroup counters"). */
+	pc.slot = info.slot;
+	if (!pc.slot || sa_percg_read(p, pc.slot, &pc.c))
+		pc.slot = 0;
+	sa_percg_print_counters(&pc, "      ");
 	close_json_object();
 }
 

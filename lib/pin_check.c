@@ -104,6 +104,8 @@ static const struct pin_spec specs[] = {
 	{ SA_PIN_DRAIN, K_MAP, BPF_MAP_TYPE_HASH, 0, 8, 4, SA_DRAIN_ENTRIES, false },
 	{ SA_PIN_SPLICERS, K_MAP, BPF_MAP_TYPE_LRU_HASH, 0, SA_COMM_LEN, sizeof(struct sa_splicer),
 	  SA_SPLICER_ENTRIES, false },
+	{ SA_PIN_PERCG_COUNTERS, K_MAP, BPF_MAP_TYPE_PERCPU_ARRAY, 0, 4, sizeof(struct sa_cg_counters),
+	  SA_CG_SLOTS, false },
 	{ SA_PIN_FEATURES, K_MAP, BPF_MAP_TYPE_ARRAY, 0, 4, sizeof(struct sa_feature_state), SA_FEAT_MAX, true },
 	{ SA_PIN_PROG_SOCKOPS, K_PROG, BPF_PROG_TYPE_SOCK_OPS, 0, 0, 0, 0, false },
 	{ SA_PIN_PROG_SK_MSG, K_PROG, BPF_PROG_TYPE_SK_MSG, 0, 0, 0, 0, false },
