@@ -21,6 +21,7 @@
 #include "policy.h"
 #include "drain.h"
 #include "load.h"
+#include "metrics.h"
 #include "probe.h"
 #include "pin_guard.h"
 #include "select.h"
@@ -42,6 +43,7 @@ static struct env {
 	bool upgrade;
 	bool probe;
 	uint32_t map_size;
+	const char *metrics;	/* --metrics ADDR:PORT */
 } env = { .pin_dir = SA_DEFAULT_PIN_DIR, .drain_timeout = 30 };
 
 const char *argp_program_version = "sockaccel-loader 0.1";
@@ -94,7 +96,7 @@ SA_DEFAULT_SPLICERS "), which are never accelerated (docs/limitations.md).\n"
 
 enum { OPT_PIN_DIR = 1000, OPT_FOREGROUND, OPT_PORTS, OPT_EXCLUDE_PORTS, OPT_EXCLUDE_COMM, OPT_MAX_UNREAD,
        OPT_DRAIN_TIMEOUT, OPT_UPGRADE, OPT_MAP_SIZE, OPT_STREAM_TCP, OPT_REDIRECT_STREAMS, OPT_PROBE,
-       OPT_SPLICERS, OPT_UNIT, OPT_PID, OPT_CONTAINER };
+       OPT_SPLICERS, OPT_UNIT, OPT_PID, OPT_CONTAINER, OPT_METRICS };
 
 static const struct argp_option opts[] = {
 	{ "verbose", 'v', NULL, 0, "Print libbpf debug output and the features in use", 0 },
@@ -115,6 +117,9 @@ static const struct argp_option opts[] = {
 	{ "pid", OPT_PID, "PID", 0, "Attach the cgroup v2 of this process (/proc/PID/cgroup)", 0 },
 	{ "container", OPT_CONTAINER, "ID", 0,
 	  "Attach the cgroup of this container (its process, from docker, podman, nerdctl or crictl inspect)", 0 },
+	{ "metrics", OPT_METRICS, "[ADDR:]PORT", 0,
+	  "--foreground: serve Prometheus metrics at http://ADDR:PORT/metrics (every cgroup attached "
+	  "in the pin dir; ADDR defaults to 127.0.0.1, IPv6 as [ADDR]:PORT)", 0 },
 	{ "drain-timeout", OPT_DRAIN_TIMEOUT, "SECONDS", 0,
 	  "--foreground: how long the detach waits for redirected data to be read (default 30)", 0 },
 	{ "ports", OPT_PORTS, "PORT[,PORT...]", 0,
@@ -201,6 +206,16 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		env.sel[env.n_cgroups++].arg = arg;
 		break;
 	}
+	case OPT_METRICS: {
+		struct sockaddr_storage ss;
+		socklen_t len;
+		char err[256];
+
+		if (sa_metrics_parse(arg, &ss, &len, err, sizeof(err)))
+			argp_error(state, "%s", err);
+		env.metrics = arg;
+		break;
+	}
 	case OPT_UPGRADE: env.upgrade = true; break;
 	case OPT_PROBE: env.probe = true; break;
 	case OPT_MAP_SIZE: {
@@ -214,6 +229,8 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 	case ARGP_KEY_END:
 		if (!env.n_cgroups && !env.upgrade && !env.probe)
 			argp_error(state, "no CGROUP, --unit, --pid or --container given");
+		if (env.metrics && !env.foreground)
+			argp_error(state, "--metrics needs --foreground (a loader that stays running)");
 		if (!env.splicers_set)	/* the default, as every policy option has one */
 			sa_policy_parse_splicers(SA_DEFAULT_SPLICERS, &env.policy, NULL, 0);
 		break;
@@ -328,6 +345,11 @@ int main(int argc, char **argv)
 		}
 	}
 	if (sa_check_kernel_features(err, sizeof(err))) {
+		p_err("%s", err);
+		return 1;
+	}
+	/* Before any change: a port in use fails here, nothing attached. */
+	if (env.metrics && !env.probe && sa_metrics_start(env.metrics, &pins, err, sizeof(err))) {
 		p_err("%s", err);
 		return 1;
 	}
