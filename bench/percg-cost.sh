@@ -41,6 +41,18 @@ reload() {	# reload BUILD_DIR: tear down what is loaded, load that build
 skmsg() { bpftool -j prog show pinned "$PIN/prog_sk_msg" | jq -c '{c: (.run_cnt // 0), t: (.run_time_ns // 0)}'; }
 
 port=7600
+# Hold a BPF_ENABLE_STATS fd as well (bpf(2) command 32): statistics stay on
+# while it is open even if another process sets the sysctl back to 0 meanwhile.
+python3 -c '
+import ctypes, os, sys, time
+libc = ctypes.CDLL(None, use_errno=True)
+attr = ctypes.create_string_buffer(16)	# union bpf_attr: enable_stats.type = BPF_STATS_RUN_TIME (0)
+fd = libc.syscall(321, 32, attr, 16)	# __NR_bpf on x86_64, BPF_ENABLE_STATS
+if fd < 0:
+    sys.exit("BPF_ENABLE_STATS: " + os.strerror(ctypes.get_errno()))
+time.sleep(86400)' &
+STATS_HOLDER=$!
+BG_PIDS+=("$STATS_HOLDER")
 sysctl -qw kernel.bpf_stats_enabled=1
 for ((rep = 0; rep < REPS; rep++)); do
 	for which in $(order "$rep" base this); do

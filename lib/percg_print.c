@@ -11,6 +11,20 @@ bool sa_cg_reason_is_fallback(int r)
 	       r != SA_R_NAIVE;
 }
 
+void sa_percg_print_counters_only(const struct sa_percg *e, const char *indent)
+{
+	const struct sa_cg_counters *c = &e->c;
+
+	print_text("%s", indent);
+	print_uint(sa_cg_counter_names[SA_CG_SOCKETS_ADDED], "sockets_added %llu",
+		   c->v[SA_CG_SOCKETS_ADDED]);
+	print_uint(sa_cg_counter_names[SA_CG_REDIRECTED_MSGS], ", redirected %llu msgs",
+		   c->v[SA_CG_REDIRECTED_MSGS]);
+	print_uint(sa_cg_counter_names[SA_CG_REDIRECTED_BYTES], " / %llu bytes", c->v[SA_CG_REDIRECTED_BYTES]);
+	print_uint(sa_cg_counter_names[SA_CG_PASSED_MSGS], ", passed %llu msgs", c->v[SA_CG_PASSED_MSGS]);
+	print_uint(sa_cg_counter_names[SA_CG_PASSED_BYTES], " / %llu bytes\n", c->v[SA_CG_PASSED_BYTES]);
+}
+
 void sa_percg_print_counters(const struct sa_percg *e, const char *indent)
 {
 	const struct sa_cg_counters *c = &e->c;
@@ -23,14 +37,7 @@ void sa_percg_print_counters(const struct sa_percg *e, const char *indent)
 		return;
 	}
 	open_json_object("counters");
-	print_text("%s", indent);
-	print_uint(sa_cg_counter_names[SA_CG_SOCKETS_ADDED], "sockets_added %llu",
-		   c->v[SA_CG_SOCKETS_ADDED]);
-	print_uint(sa_cg_counter_names[SA_CG_REDIRECTED_MSGS], ", redirected %llu msgs",
-		   c->v[SA_CG_REDIRECTED_MSGS]);
-	print_uint(sa_cg_counter_names[SA_CG_REDIRECTED_BYTES], " / %llu bytes", c->v[SA_CG_REDIRECTED_BYTES]);
-	print_uint(sa_cg_counter_names[SA_CG_PASSED_MSGS], ", passed %llu msgs", c->v[SA_CG_PASSED_MSGS]);
-	print_uint(sa_cg_counter_names[SA_CG_PASSED_BYTES], " / %llu bytes\n", c->v[SA_CG_PASSED_BYTES]);
+	sa_percg_print_counters_only(e, indent);
 	open_json_object("fallbacks");
 	print_text("%sfallbacks:", indent);
 	for (int r = 0; r < SA_REASON_MAX; r++) {

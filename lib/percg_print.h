@@ -14,6 +14,10 @@ bool sa_cg_reason_is_fallback(int reason);
  * null and "not counted per cgroup". */
 void sa_percg_print_counters(const struct sa_percg *e, const char *indent);
 
+/* The first of the two lines alone, into the open JSON object (no
+ * "counters" object, no fallbacks): for totals that have no per-reason form. */
+void sa_percg_print_counters_only(const struct sa_percg *e, const char *indent);
+
 /* "per cgroup:" then each attached cgroup with its counters; JSON: array "cgroups". */
 void sa_percg_print_all(const struct sa_pins *p);
 

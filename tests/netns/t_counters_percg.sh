@@ -61,6 +61,7 @@ assert_ge "$(cg_get "$B_REL" sockets_added)" 2 "B: sockets added"
 st=$($SA_CTL -j status) || fail "status -j failed"
 assert_eq "$(jq -r --arg p "$B_REL" '.cgroups[] | select(.path == $p) | .counters.redirected_bytes' <<<"$st")" \
 	"$(cg_get "$B_REL" redirected_bytes)" "status -j: B's redirected_bytes"
+assert_eq "$(jq -r .totals.redirected_bytes <<<"$st")" "$(stats_get redirected_bytes)" "status -j: totals"
 txt=$($SA_CTL status)
 info "status:"; sed 's/^/#   /' <<<"$txt"
 assert_match "$txt" "pid $holder: $B_REL.*
