@@ -76,6 +76,27 @@ uint32_t sa_percg_slot_alloc(const struct sa_pins *p, int cgroups_fd, uint64_t c
 	return slot;
 }
 
+int sa_percg_assign_missing(const struct sa_pins *p)
+{
+	uint64_t key, next, *prev = NULL;
+	struct sa_cgroup_info info;
+	int fd = sa_pin_open(p, SA_PIN_CGROUPS), n = 0;
+
+	if (fd < 0)
+		return 0;
+	while (bpf_map_get_next_key(fd, prev, &next) == 0) {
+		key = next;
+		prev = &key;
+		if (bpf_map_lookup_elem(fd, &key, &info) || info.slot)
+			continue;
+		info.slot = sa_percg_slot_alloc(p, fd, key);
+		if (info.slot && !bpf_map_update_elem(fd, &key, &info, BPF_EXIST))
+			n++;
+	}
+	close(fd);
+	return n;
+}
+
 int sa_percg_read(const struct sa_pins *p, uint32_t slot, struct sa_cg_counters *out)
 {
 	int fd = sa_pin_open(p, SA_PIN_PERCG_COUNTERS), r;

@@ -25,6 +25,10 @@ extern const char *const sa_cg_counter_names[SA_CG_FALLBACKS];
  */
 uint32_t sa_percg_slot_alloc(const struct sa_pins *p, int cgroups_fd, uint64_t cgid);
 
+/* Give every attached cgroup recorded without a slot (by an older build)
+ * one, e.g. after --upgrade. Returns how many got one. Pin-dir lock held. */
+int sa_percg_assign_missing(const struct sa_pins *p);
+
 struct sa_percg {
 	uint64_t cgid;
 	char path[SA_CGROUP_PATH_MAX];

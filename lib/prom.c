@@ -85,6 +85,8 @@ int sa_prom_write(const struct sa_pins *p, FILE *f)
 	for (size_t k = 0; k < sizeof(percg_families) / sizeof(percg_families[0]); k++) {
 		family(f, percg_families[k].name, "counter", percg_families[k].help);
 		for (int i = 0; i < n; i++) {
+			if (!cg[i].slot)	/* not counted per cgroup: no series rather than zeros */
+				continue;
 			fputs(percg_families[k].name, f);
 			labels(f, &cg[i]);
 			fprintf(f, "} %llu\n", (unsigned long long)cg[i].c.v[percg_families[k].c]);
@@ -94,7 +96,7 @@ int sa_prom_write(const struct sa_pins *p, FILE *f)
 	       "Directions of the cgroup's sockets that went to TCP or were never accelerated, by reason.");
 	for (int i = 0; i < n; i++)
 		for (int rs = 0; rs < SA_REASON_MAX; rs++) {
-			if (!sa_cg_reason_is_fallback(rs))
+			if (!cg[i].slot || !sa_cg_reason_is_fallback(rs))
 				continue;
 			fputs("sockaccel_fallbacks_total", f);
 			labels(f, &cg[i]);

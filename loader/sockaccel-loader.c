@@ -22,6 +22,7 @@
 #include "drain.h"
 #include "load.h"
 #include "metrics.h"
+#include "percg.h"
 #include "probe.h"
 #include "pin_guard.h"
 #include "select.h"
@@ -417,6 +418,7 @@ int main(int argc, char **argv)
 		}
 		printf("upgraded the programs in %s (%d cgroup(s) switched in place; sockets already "
 		       "accelerated keep the sk_msg program they were inserted with)\n", pins.dir, r);
+		sa_percg_assign_missing(&pins);	/* cgroups an older build attached: counted from now on */
 		/* From a build without --splicers: its default joins the running policy. */
 		err[0] = '\0';
 		if (!had_splicers && !env.policy_set) {
