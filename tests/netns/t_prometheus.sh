@@ -17,7 +17,9 @@ PORT=9477
 PROM_PORT=9090
 NSX=(nsenter --net=/run/netns/"$SA_NS")
 A_REL=${SA_CG#"$SA_CG2"}
-Q=$(new_cgroup 'q"b\s')	# a cgroup path that needs escaping
+# A cgroup path that needs escaping. (A newline, which the format escapes
+# too, cannot be tested this way: cgroupfs refuses it in names, EINVAL.)
+Q=$(new_cgroup 'q"b\s')
 Q_REL=${Q#"$SA_CG2"}
 Q_ESC=$(sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' <<<"$Q_REL")
 
