@@ -1,6 +1,7 @@
 # Prometheus: `stats --prometheus` and the foreground loader's --metrics
 # endpoint print the same families, both pass `promtool check metrics`, label
-# values are escaped (a cgroup named with a quote and a backslash); a real
+# values are escaped (a cgroup named with a quote and a backslash, a recorded
+# name with a newline too); a real
 # Prometheus server (Debian's) scrapes the endpoint every second and its API
 # shows sockaccel_redirected_bytes_total of the test's cgroup rising while
 # traffic runs. Errors: --metrics without --foreground, a bad port, a port in
@@ -39,7 +40,14 @@ expect_usage "--metrics v6 without brackets" $SA_LOADER --foreground --metrics :
 no_pin "bad --metrics"
 
 # --- the loader with the endpoint, both cgroups attached
-bg_nsx $SA_LOADER --foreground --redirect-streams --metrics "$PORT" "$SA_CG" "$Q" >"$SA_TMP/loader.log" 2>&1
+# Q is attached by --pid of a process in it: a recorded name (cgroup_names)
+bg_in - "$Q" sleep 600
+holder=$BG_PID
+for _ in $(seq 100); do
+	grep -qxF "0::$Q_REL" "/proc/$holder/cgroup" 2>/dev/null && break
+	sleep 0.05
+done
+bg_nsx $SA_LOADER --foreground --redirect-streams --metrics "$PORT" "$SA_CG" --pid "$holder" >"$SA_TMP/loader.log" 2>&1
 loader=$BG_PID
 for _ in $(seq 100); do
 	grep -q "running in the foreground" "$SA_TMP/loader.log" && break
@@ -54,6 +62,16 @@ expect_err "--metrics port in use" 1 "${NSX[@]}" $SA_LOADER --foreground --metri
 assert_match "$ERR" "--metrics 127.0.0.1:$PORT: cannot listen: Address already in use" "port in use: says so"
 assert_eq "$(cg_links "$C")" 0 "port in use: nothing attached"
 
+# The name label: a recorded name with a newline, a quote and a backslash
+# (written over its recorded `pid N` in the cgroup_names map).
+hexbytes() { od -An -tx1 -v | tr -s ' \n' ' '; }
+key=$(python3 -c "import struct,sys; sys.stdout.buffer.write(struct.pack('<Q', $(cgroup_id "$Q")))" | hexbytes)
+val=$(python3 -c "import sys; sys.stdout.buffer.write(b'a\\nb\"c\\\\d'.ljust(128, b'\\0'))" | hexbytes)
+# shellcheck disable=SC2086
+bpftool map update pinned "$SA_PIN/cgroup_names" key hex $key value hex $val ||
+	fail "bpftool map update cgroup_names"
+NAME_ESC='a\nb\"c\\d'
+
 scrape() { "${NSX[@]}" curl -sS --max-time 5 "http://127.0.0.1:$PORT/metrics"; }
 stream "$SA_NS" "$SA_CG" 127.0.0.1 127.0.0.1 5000 $((256 << 10)) 3
 scrape >"$SA_TMP/endpoint.txt" || fail "curl /metrics failed"
@@ -64,8 +82,8 @@ for f in endpoint stats; do
 done
 assert_eq "$(grep -v '^#' "$SA_TMP/endpoint.txt" | sed 's/ .*//' | sort | md5sum)" \
 	"$(grep -v '^#' "$SA_TMP/stats.txt" | sed 's/ .*//' | sort | md5sum)" "endpoint and stats --prometheus: the same series"
-grep -qF "sockaccel_redirected_bytes_total{cgroup=\"$Q_ESC\",name=\"\"} 0" "$SA_TMP/endpoint.txt" ||
-	fail "the quote/backslash cgroup is not escaped as $Q_ESC"
+grep -qF "sockaccel_redirected_bytes_total{cgroup=\"$Q_ESC\",name=\"$NAME_ESC\"} 0" "$SA_TMP/endpoint.txt" ||
+	fail "the quote/backslash cgroup and its name are not escaped as $Q_ESC, $NAME_ESC"
 v=$(sed -n "s|^sockaccel_redirected_bytes_total{cgroup=\"$A_REL\",name=\"\"} ||p" "$SA_TMP/endpoint.txt")
 assert_ge "${v:-0}" $((2 * SA_MIN_REDIRECT)) "endpoint: the test cgroup's redirected bytes"
 code=$("${NSX[@]}" curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$PORT/other")
