@@ -95,6 +95,12 @@ $(OUTPUT)/sockaccel-loader: $(LOADER_OBJS) $(LIB_OBJS)
 	$(call msg,BINARY,$@)
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $^ $(LIBBPF_LIBS) $(LOADER_LIBS) -o $@
 
+# The loader's --metrics endpoint (loader/metrics.c): libmicrohttpd.
+MHD_CFLAGS := $(shell pkg-config --cflags libmicrohttpd 2>/dev/null)
+MHD_LIBS := $(or $(shell pkg-config --libs libmicrohttpd 2>/dev/null),-lmicrohttpd)
+$(OUTPUT)/loader/metrics.o: CFLAGS += $(MHD_CFLAGS)
+$(OUTPUT)/sockaccel-loader: LIBBPF_LIBS += $(MHD_LIBS) -lpthread
+
 $(OUTPUT)/sockaccelctl: $(CTL_OBJS) $(LIB_OBJS)
 	$(call msg,BINARY,$@)
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $^ $(LIBBPF_LIBS) -lm -o $@
@@ -111,6 +117,8 @@ DEB_PKGS := python3 clang llvm libbpf-dev bpftool iproute2 iperf3 cgroup-tools l
 	libelf-dev zlib1g-dev pkg-config jq gcc make util-linux procps liburing-dev \
 	golang-go haproxy libclang-rt-dev valgrind libinih-dev libsystemd-dev systemd \
 	python3-docutils bash-completion lintian debhelper dpkg-dev fakeroot
+# --metrics (libmicrohttpd) and its test (promtool and a real Prometheus server).
+DEB_PKGS += libmicrohttpd-dev prometheus curl
 deps:
 	@./scripts/deps.sh $(DEB_PKGS)
 

@@ -61,6 +61,7 @@ static __always_inline void sa_off(struct sa_sock_state *st, __u8 reason, int co
 	st->reason = reason;
 	st->mode_since_ns = bpf_ktime_get_ns();
 	count(counter, 1);
+	sa_cg_fallback(st, reason);
 }
 
 /* Reset what a listener's storage passed on (BPF_F_CLONE), keep comm/policy. */
@@ -75,6 +76,7 @@ static __always_inline void sa_state_reset(struct sa_sock_state *st,
 	st->tx_tcp_msgs = 0;
 	st->transitions = 0;
 	st->cgroup_id = 0;
+	st->cg_slot = 0;
 	st->flags &= SA_F_EXCLUDED_COMM | SA_F_COMM_SET;
 	st->mode = SA_MODE_NEW;
 	st->reason = SA_R_NONE;
@@ -85,6 +87,7 @@ static __always_inline void sa_insert(struct bpf_sock_ops *skops)
 {
 	struct sa_rx_progress rx = {};
 	struct sa_sock_key key = {};
+	struct sa_cg_counters *pc;
 	struct sa_sock_state *st;
 	struct bpf_sock *sk = skops->sk;
 	struct sa_config *cfg;
@@ -111,6 +114,9 @@ static __always_inline void sa_insert(struct bpf_sock_ops *skops)
 	}
 	sa_state_reset(st, &key);
 	st->cookie = bpf_get_socket_cookie(skops);
+	tp = bpf_skc_to_tcp_sock(sk);
+	if (tp)
+		st->cg_slot = sa_cg_slot_of(&tp->inet_conn.icsk_inet.sk);
 
 	if (!sa_peer_is_local(&key))
 		return sa_off(st, SA_R_REMOTE, SA_SOCKETS_SKIPPED_REMOTE);
@@ -131,7 +137,6 @@ static __always_inline void sa_insert(struct bpf_sock_ops *skops)
 		return sa_off(st, SA_R_RX_DATA, SA_SKIPPED_RX_DATA);
 
 	rx.cookie = st->cookie;
-	tp = bpf_skc_to_tcp_sock(sk);
 	if (tp) {
 		rx.limit = sa_rx_limit(&tp->inet_conn.icsk_inet.sk);
 		rx.cgroup_id = sa_sock_cgroup_id(&tp->inet_conn.icsk_inet.sk);
@@ -155,6 +160,9 @@ static __always_inline void sa_insert(struct bpf_sock_ops *skops)
 	}
 	st->flags |= SA_F_INSERTED;
 	count(SA_SOCKETS_ADDED, 1);
+	pc = sa_cg(st);
+	if (pc)
+		pc->v[SA_CG_SOCKETS_ADDED]++;
 	/* Data that left before insertion (TCP Fast Open) was never counted:
 	 * this direction can never prove the peer read it all. TCP for good. */
 	if (skops->data_segs_out) {
@@ -239,8 +247,14 @@ int sa_sockops(struct bpf_sock_ops *skops)
 static __always_inline int sa_pass(struct sa_sock_state *st, __u64 len, int no_peer)
 {
 	if (st) {
+		struct sa_cg_counters *pc = sa_cg(st);
+
 		st->tx_tcp_bytes += len;
 		st->tx_tcp_msgs++;
+		if (pc) {
+			pc->v[SA_CG_PASSED_MSGS]++;
+			pc->v[SA_CG_PASSED_BYTES] += len;
+		}
 	}
 	count(no_peer ? SA_PASSED_NO_PEER_MSGS : SA_PASSED_TCP_MODE_MSGS, 1);
 	count(no_peer ? SA_PASSED_NO_PEER_BYTES : SA_PASSED_TCP_MODE_BYTES, len);
@@ -252,8 +266,14 @@ static __always_inline int sa_redirected(struct sa_sock_state *st,
 					 struct sa_rx_progress *peer_rx, __u64 len)
 {
 	if (st) {
+		struct sa_cg_counters *pc = sa_cg(st);
+
 		st->tx_redir_bytes += len;
 		st->tx_redir_msgs++;
+		if (pc) {
+			pc->v[SA_CG_REDIRECTED_MSGS]++;
+			pc->v[SA_CG_REDIRECTED_BYTES] += len;
+		}
 		/* Where the peer's redirected data ends in the stream: a drain
 		 * waits until the peer has read up to here. */
 		if (peer_rx)

@@ -128,7 +128,8 @@ struct sa_sock_state {
 	__u32 slow_msgs;		/* sends since the last switch to TCP (slow_reader) */
 	__u8 mode;			/* enum sa_mode */
 	__u8 reason;			/* enum sa_reason */
-	__u8 pad[6];
+	__u16 cg_slot;			/* its attached cgroup's percg_counters slot; 0: none */
+	__u8 pad[4];
 	char comm[SA_COMM_LEN];		/* process that created the socket (or its listener) */
 };
 
@@ -216,7 +217,7 @@ struct sa_cgroup_info {
 	char path[SA_CGROUP_PATH_MAX];	/* path relative to the cgroup2 mount */
 	__u64 attached_at;		/* CLOCK_REALTIME seconds */
 	__u32 owner_pid;		/* --foreground loader that detaches it on exit; 0: none */
-	__u32 pad;
+	__u32 slot;			/* its percg_counters slot (1..SA_CG_SLOTS-1); 0: totals only */
 	__u64 owner_start;		/* its start time (/proc/PID/stat field 22), against pid reuse */
 };
 
@@ -241,6 +242,29 @@ struct sa_feature_state {
 	__s32 err[SA_FEAT_MAX_IMPLS];	/* probe result of each implementation: 0 or -errno */
 	__u32 forced;			/* bit i: implementation i reported missing for a test */
 };
+
+/*
+ * Per attached cgroup counters (docs/design.md "Per-cgroup counters"): the
+ * "percg_counters" PERCPU_ARRAY, one struct sa_cg_counters per slot. An
+ * attached cgroup gets a slot when it is recorded (sa_cgroup_info.slot); a
+ * socket gets its attached cgroup's slot at insertion (sa_sock_state.cg_slot),
+ * so a send costs one more per-CPU lookup. Slot 0 is never used: a socket
+ * without a slot counts under the totals only.
+ */
+enum sa_cg_counter {
+	SA_CG_SOCKETS_ADDED,
+	SA_CG_REDIRECTED_MSGS,
+	SA_CG_REDIRECTED_BYTES,
+	SA_CG_PASSED_MSGS,
+	SA_CG_PASSED_BYTES,
+	SA_CG_FALLBACKS,	/* + enum sa_reason: directions that went to TCP or OFF */
+	SA_CG_COUNTER_MAX = SA_CG_FALLBACKS + SA_REASON_MAX,
+};
+struct sa_cg_counters {
+	__u64 v[SA_CG_COUNTER_MAX];
+};
+#define SA_CG_SLOTS		256
+#define SA_CG_MAX_DEPTH		32	/* cgroup levels walked up at insertion */
 
 #define SA_SOCK_MAP_ENTRIES	65536
 #define SA_CGROUP_MAP_ENTRIES	1024

@@ -14,6 +14,8 @@
 #include "ctl.h"
 #include "output.h"
 #include "parse.h"
+#include "percg_print.h"
+#include "prom.h"
 
 /* Totals derived from the per-reason counters. */
 struct totals {
@@ -106,11 +108,13 @@ int do_stats(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "interval", required_argument, NULL, 'i' },
 		{ "count", required_argument, NULL, 'c' },
+		{ "prometheus", no_argument, NULL, 'P' },
 		{},
 	};
 	struct sa_counters cur, prev;
 	double interval = 0, t_prev;
 	long count = -1;
+	bool prom = false;
 	int opt, cnt_fd, map_fd, r, ret = EXIT_OK;
 	uint64_t u;
 
@@ -125,14 +129,26 @@ int do_stats(int argc, char **argv)
 				return ctl_usage_err("stats: -c needs a positive count");
 			count = u;
 			break;
+		case 'P':
+			prom = true;
+			break;
 		default:
 			return ctl_usage_err("stats: unknown option");
 		}
 	}
 	if (optind < argc)
 		return ctl_usage_err("stats: unexpected argument '%s'", argv[optind]);
+	if (prom && (interval > 0 || count >= 0 || json_output))
+		return ctl_usage_err("stats: --prometheus takes no -i, -c or -j");
 	if (!ctl_require_loaded())
 		return EXIT_ERR;
+	if (prom) {
+		/* The same text as the loader's --metrics endpoint (lib/prom.c). */
+		r = sa_prom_write(&ctl_pins, stdout);
+		if (r)
+			p_err("read counters in %s: %s", ctl_pins.dir, strerror(-r));
+		return r ? EXIT_ERR : EXIT_OK;
+	}
 
 	cnt_fd = sa_pin_open(&ctl_pins, SA_PIN_COUNTERS);
 	map_fd = sa_pin_open(&ctl_pins, SA_PIN_SOCK_MAP);
@@ -151,6 +167,7 @@ int do_stats(int argc, char **argv)
 		output_begin(pretty_output);
 		open_json_object(NULL);
 		print_totals(&cur, sa_sock_map_count(map_fd));
+		sa_percg_print_all(&ctl_pins);
 		close_json_object();
 		output_end();
 		goto out;

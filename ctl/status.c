@@ -12,6 +12,7 @@
 #include "ctl.h"
 #include "feature_table.h"
 #include "output.h"
+#include "percg_print.h"
 #include "policy.h"
 #include "../bpf/sockaccel.h"
 
@@ -41,9 +42,34 @@ static unsigned long long map_full_count(void)
 	return r ? 0 : c.v[SA_INSERT_FAILED_FULL];
 }
 
+/* The whole load's counters in the per-cgroup form: the sum of the cgroups,
+ * plus sockets no attached cgroup claims (docs/design.md). */
+static void print_totals_line(void)
+{
+	struct sa_percg t = { .slot = 1 };
+	struct sa_counters c;
+	int fd = sa_pin_open(&ctl_pins, SA_PIN_COUNTERS);
+	int r = fd < 0 ? fd : sa_counters_read(fd, &c);
+
+	if (fd >= 0)
+		close(fd);
+	if (r)
+		return;
+	t.c.v[SA_CG_SOCKETS_ADDED] = c.v[SA_SOCKETS_ADDED];
+	t.c.v[SA_CG_REDIRECTED_MSGS] = c.v[SA_REDIRECTED_MSGS];
+	t.c.v[SA_CG_REDIRECTED_BYTES] = c.v[SA_REDIRECTED_BYTES];
+	t.c.v[SA_CG_PASSED_MSGS] = c.v[SA_PASSED_NO_PEER_MSGS] + c.v[SA_PASSED_TCP_MODE_MSGS];
+	t.c.v[SA_CG_PASSED_BYTES] = c.v[SA_PASSED_NO_PEER_BYTES] + c.v[SA_PASSED_TCP_MODE_BYTES];
+	open_json_object("totals");
+	print_text("totals:\n");
+	sa_percg_print_counters_only(&t, "    ");
+	close_json_object();
+}
+
 static void print_cgroup(const struct sa_pins *p, uint64_t cgid, void *arg)
 {
 	struct sa_cgroup_info info = {};
+	struct sa_percg pc = {};
 	struct bpf_link_info li = {};
 	__u32 len = sizeof(li);
 	char path[PATH_MAX], name[SA_CGROUP_NAME_MAX];
@@ -85,6 +111,11 @@ static void print_cgroup(const struct sa_pins *p, uint64_t cgid, void *arg)
 		close_json_object();
 	}
 	print_text("\n");
+	/* Its own counters (docs/design.md "Per-cgroup counters"). */
+	pc.slot = info.slot;
+	if (!pc.slot || sa_percg_read(p, pc.slot, &pc.c))
+		pc.slot = 0;
+	sa_percg_print_counters(&pc, "      ");
 	close_json_object();
 }
 
@@ -168,6 +199,7 @@ int do_status(int argc, char **argv)
 	if (!sa_pins_for_each_link(&ctl_pins, print_cgroup, &cg_fd))
 		print_text("    (none attached)\n");
 	close_json_array(NULL);
+	print_totals_line();
 	close_json_object();
 	output_end();
 	if (cg_fd >= 0)

@@ -9,6 +9,7 @@
 #include "../bpf/sockaccel.h"
 #include "attach.h"
 #include "cgroup_names.h"
+#include "percg.h"
 #include "test_hook.h"
 
 uint64_t sa_proc_stat_start_time(const char *line)
@@ -55,6 +56,7 @@ static void record_cgroup(const struct sa_pins *p, const struct sa_cgroup *cg, u
 	snprintf(info.path, sizeof(info.path), "%s", cg->rel_path);
 	if (owner_pid)
 		info.owner_start = sa_proc_start_time(owner_pid);
+	info.slot = sa_percg_slot_alloc(p, fd, cg->id);
 	bpf_map_update_elem(fd, &cg->id, &info, BPF_ANY);
 	close(fd);
 }

@@ -108,6 +108,8 @@ static const struct pin_spec specs[] = {
 	/* optional, made by user space (lib/cgroup_names.c); read into fixed
 	 * buffers, so a planted one with bigger keys or values is refused */
 	{ SA_PIN_CGROUP_NAMES, K_MAP, BPF_MAP_TYPE_HASH, 0, 8, SA_CGROUP_NAME_MAX, SA_CGROUP_MAP_ENTRIES, false },
+	{ SA_PIN_PERCG_COUNTERS, K_MAP, BPF_MAP_TYPE_PERCPU_ARRAY, 0, 4, sizeof(struct sa_cg_counters),
+	  SA_CG_SLOTS, false },
 	{ SA_PIN_FEATURES, K_MAP, BPF_MAP_TYPE_ARRAY, 0, 4, sizeof(struct sa_feature_state), SA_FEAT_MAX, true },
 	{ SA_PIN_PROG_SOCKOPS, K_PROG, BPF_PROG_TYPE_SOCK_OPS, 0, 0, 0, 0, false },
 	{ SA_PIN_PROG_SK_MSG, K_PROG, BPF_PROG_TYPE_SK_MSG, 0, 0, 0, 0, false },

@@ -77,6 +77,7 @@ struct sa_named_map {
 /* Maps a build before them did not have: --upgrade creates them. */
 #define SA_SKEL_NEW_MAPS(skel) {					\
 	{ (skel)->maps.splicers, SA_PIN_SPLICERS },			\
+	{ (skel)->maps.percg_counters, SA_PIN_PERCG_COUNTERS },		\
 }
 
 /* Attach the chosen implementation of feature f and pin its links under

@@ -22,7 +22,9 @@
 #include "policy.h"
 #include "drain.h"
 #include "load.h"
+#include "metrics.h"
 #include "notify.h"
+#include "percg.h"
 #include "probe.h"
 #include "reload.h"
 #include "pin_guard.h"
@@ -111,7 +113,7 @@ SA_DEFAULT_SPLICERS "), which are never accelerated (docs/limitations.md).\n"
 
 enum { OPT_PIN_DIR = 1000, OPT_FOREGROUND, OPT_PORTS, OPT_EXCLUDE_PORTS, OPT_EXCLUDE_COMM, OPT_MAX_UNREAD,
        OPT_DRAIN_TIMEOUT, OPT_UPGRADE, OPT_MAP_SIZE, OPT_STREAM_TCP, OPT_REDIRECT_STREAMS, OPT_PROBE,
-       OPT_SPLICERS, OPT_UNIT, OPT_PID, OPT_CONTAINER, OPT_CONFIG };
+       OPT_SPLICERS, OPT_UNIT, OPT_PID, OPT_CONTAINER, OPT_CONFIG, OPT_METRICS };
 
 static const struct argp_option opts[] = {
 	{ "verbose", 'v', NULL, 0, "Print libbpf debug output and the features in use", 0 },
@@ -135,6 +137,9 @@ static const struct argp_option opts[] = {
 	{ "pid", OPT_PID, "PID", 0, "Attach the cgroup v2 of this process (/proc/PID/cgroup)", 0 },
 	{ "container", OPT_CONTAINER, "ID", 0,
 	  "Attach the cgroup of this container (its process, from docker, podman, nerdctl or crictl inspect)", 0 },
+	{ "metrics", OPT_METRICS, "[ADDR:]PORT", 0,
+	  "--foreground: serve Prometheus metrics at http://ADDR:PORT/metrics (every cgroup attached "
+	  "in the pin dir; ADDR defaults to 127.0.0.1, IPv6 as [ADDR]:PORT)", 0 },
 	{ "drain-timeout", OPT_DRAIN_TIMEOUT, "SECONDS", 0,
 	  "--foreground: how long the detach waits for redirected data to be read (default 30)", 0 },
 	{ "ports", OPT_PORTS, "PORT[,PORT...]", 0,
@@ -228,6 +233,16 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		env.sel[env.n_cgroups++].arg = arg;
 		break;
 	}
+	case OPT_METRICS: {
+		struct sockaddr_storage ss;
+		socklen_t len;
+		char err[256];
+
+		if (sa_metrics_parse(arg, &ss, &len, err, sizeof(err)))
+			argp_error(state, "%s", err);
+		env.metrics = arg;
+		break;
+	}
 	case OPT_UPGRADE: env.upgrade = true; break;
 	case OPT_PROBE: env.probe = true; break;
 	case OPT_MAP_SIZE: {
@@ -241,6 +256,8 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 	case ARGP_KEY_END:
 		if (!env.n_cgroups && !env.upgrade && !env.probe && !env.config_path)
 			argp_error(state, "no CGROUP, --unit, --pid, --container or --config given");
+		if (env.metrics && !env.foreground)
+			argp_error(state, "--metrics needs --foreground (a loader that stays running)");
 		if (!env.splicers_set)	/* the default, as every policy option has one */
 			sa_policy_parse_splicers(SA_DEFAULT_SPLICERS, &env.policy, NULL, 0);
 		break;
@@ -314,8 +331,12 @@ static int config_apply(void)
 		env.map_size = env.cfg.map_size;
 	if (!env.drain_timeout_set && env.cfg.drain_timeout_set)
 		env.drain_timeout = env.cfg.drain_timeout;
-	if (!env.metrics && env.cfg.metrics)
-		env.metrics = strdup(env.cfg.metrics);
+	if (!env.metrics && env.cfg.metrics) {
+		if (env.foreground)
+			env.metrics = strdup(env.cfg.metrics);
+		else	/* a one-shot run would serve for no time */
+			p_info("%s: [loader] metrics= applies to --foreground only: not served", env.config_path);
+	}
 	for (int i = 0; i < env.cfg.n_sel; i++) {
 		if (env.n_cgroups >= MAX_CGROUPS) {
 			p_err("%s:%d: too many cgroups (at most %d with the command line's)", env.config_path,
@@ -411,6 +432,11 @@ int main(int argc, char **argv)
 		p_err("%s", err);
 		return 1;
 	}
+	/* Before any change: a port in use fails here, nothing attached. */
+	if (env.metrics && !env.probe && sa_metrics_start(env.metrics, &pins, err, sizeof(err))) {
+		p_err("%s", err);
+		return 1;
+	}
 	if (env.probe) {
 		sa_probe_features(feat);
 		output_begin(false);
@@ -475,6 +501,7 @@ int main(int argc, char **argv)
 		}
 		printf("upgraded the programs in %s (%d cgroup(s) switched in place; sockets already "
 		       "accelerated keep the sk_msg program they were inserted with)\n", pins.dir, r);
+		sa_percg_assign_missing(&pins);	/* cgroups an older build attached: counted from now on */
 		/* From a build without --splicers: its default joins the running policy. */
 		err[0] = '\0';
 		if (!had_splicers && !env.policy_set) {

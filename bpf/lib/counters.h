@@ -13,4 +13,23 @@ static __always_inline void count(enum sa_counter idx, __u64 n)
 		*v += n;
 }
 
+/* The per-cgroup counters of a socket's attached cgroup, or NULL (no slot). */
+static __always_inline struct sa_cg_counters *sa_cg(const struct sa_sock_state *st)
+{
+	__u32 slot = st->cg_slot;
+
+	if (!slot)
+		return NULL;
+	return bpf_map_lookup_elem(&percg_counters, &slot);
+}
+
+/* A direction went to TCP or OFF for reason: per-cgroup fallbacks. */
+static __always_inline void sa_cg_fallback(const struct sa_sock_state *st, __u8 reason)
+{
+	struct sa_cg_counters *c = sa_cg(st);
+
+	if (c && reason < SA_REASON_MAX)
+		c->v[SA_CG_FALLBACKS + reason]++;
+}
+
 #endif

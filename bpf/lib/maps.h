@@ -21,7 +21,16 @@ struct {
 	__type(value, __u64);
 } counters SEC(".maps");
 
-/* Written by user space only: which cgroups are attached (for status). */
+/* Per attached cgroup counters, by slot (bpf/sockaccel.h). */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, SA_CG_SLOTS);
+	__type(key, __u32);
+	__type(value, struct sa_cg_counters);
+} percg_counters SEC(".maps");
+
+/* Written by user space only: which cgroups are attached (for status, and
+ * their counter slot, which sa_insert looks up). */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, SA_CGROUP_MAP_ENTRIES);

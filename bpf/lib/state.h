@@ -106,6 +106,8 @@ static __always_inline void sa_set_mode(struct sa_sock_state *st, __u8 mode, __u
 	c = sa_transition_counter(st->mode, mode, reason);
 	if (c >= 0)
 		count(c, 1);
+	if (mode == SA_MODE_TCP || mode == SA_MODE_OFF)
+		sa_cg_fallback(st, reason);
 	st->mode = mode;
 	st->reason = reason;
 	st->transitions++;
@@ -161,6 +163,34 @@ static __always_inline __u64 sa_sock_cgroup_id(struct sock *sk)
 	struct cgroup *cg = sk->sk_cgrp_data.cgroup;
 
 	return cg ? cg->kn->id : 0;
+}
+
+/*
+ * The percg_counters slot of the attached cgroup sk belongs to: the deepest
+ * of its cgroup and the cgroup's ancestors that is in the "cgroups" hash
+ * (programs attached to a cgroup run for its descendants too). Walked
+ * through BTF (cgroup->self.parent, in every kernel we support) rather than
+ * bpf_sk_ancestor_cgroup_id(), which sockops programs may not call. Runs at
+ * insertion only. 0: none (totals only).
+ */
+static __always_inline __u16 sa_cg_slot_of(struct sock *sk)
+{
+	struct cgroup *cg = sk->sk_cgrp_data.cgroup;
+	struct cgroup_subsys_state *parent;
+	struct sa_cgroup_info *info;
+	__u64 id;
+
+	for (int i = 0; i < SA_CG_MAX_DEPTH; i++) {
+		if (!cg)
+			break;
+		id = cg->kn->id;
+		info = bpf_map_lookup_elem(&cgroups, &id);
+		if (info)
+			return info->slot < SA_CG_SLOTS ? info->slot : 0;
+		parent = cg->self.parent;
+		cg = parent ? parent->cgroup : NULL;
+	}
+	return 0;
 }
 
 #endif

@@ -13,7 +13,7 @@ R=$SA_ROOT
 # Options other helpers' branches add in parallel (issue 15): documented and
 # completed already; checked as soon as the binary prints them. Empty this list
 # once they are merged.
-PENDING="--config --metrics --prometheus"
+PENDING=""
 # Other programs' options a page or script names, per file.
 FOREIGN_loader_man="--prometheus --now"	# sockaccelctl stats --prometheus; systemctl enable --now
 FOREIGN_ctl_man="--port"			# redis-server --port, in an example of run
