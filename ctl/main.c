@@ -106,7 +106,7 @@ static int do_help(int argc, char **argv)
 "                           cgroup; -i: per-interval rates (totals), -c: stop\n"
 "                           after N intervals\n"
 "    stats --prometheus     the same in Prometheus text format (node_exporter's\n"
-"                           textfile collector; as the loader's --metrics)\n"
+"                           textfile collector; as the loader's endpoint)\n"
 "    conns                  every socket seen established: endpoints, netns,\n"
 "                           process, per direction mode, reason, bytes, unread\n"
 "    detach [--timeout S] [--force] CGROUP|--unit NAME|--pid PID|--container ID\n"
