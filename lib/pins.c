@@ -88,6 +88,7 @@ int sa_pins_ensure_bpffs(const struct sa_pins *p, char *err, size_t errlen)
 int sa_pins_lock(struct sa_pins *p, bool create, char *err, size_t errlen)
 {
 	struct stat a, b;
+	int r0;
 
 	for (;;) {
 		if (create) {
@@ -112,9 +113,17 @@ int sa_pins_lock(struct sa_pins *p, bool create, char *err, size_t errlen)
 		}
 		/* Owned by us, writable by nobody else, in a parent others cannot
 		 * change (docs/security.md); checked on the fd we opened. */
-		if (sa_pins_check_dir(p->dir, p->lock_fd, err, errlen)) {
+		if ((r0 = sa_pins_check_dir(p->dir, p->lock_fd, err, errlen))) {
 			close(p->lock_fd);
 			p->lock_fd = -1;
+			/* gone between open() and the check: a teardown that
+			 * held the lock finished (seen in t_fault_runtime) */
+			if (r0 == -ENOENT && create)
+				continue;
+			if (r0 == -ENOENT) {
+				snprintf(err, errlen, "nothing loaded at %s (removed by a concurrent teardown)", p->dir);
+				return -ENOENT;
+			}
 			return -EPERM;
 		}
 		if (flock(p->lock_fd, LOCK_EX)) {
