@@ -176,6 +176,8 @@ soak: deps soak-deps
 	./tests/soak/soak.sh $(SOAK_SECONDS)
 
 # Benchmarks (report, never fail on a number); QUICK=1: under 2 minutes;
-# REPS=N: repetitions of every measurement (default 3).
+# REPS=N: repetitions of every measurement (default 3). The floor build
+# (build-bare) runs next to plain and sockaccel for memcached and pgbench.
 bench: all
+	$(MAKE) SA_BARE=1 OUTPUT=build-bare all
 	./bench/run.sh $(if $(QUICK),--quick) $(if $(REPS),--reps $(REPS))
