@@ -6,7 +6,9 @@
 # their own (locks, copies, allocators, retpoline thunks) count for the
 # nearest anchored caller. Output: one line per bucket and comm group,
 #   GROUP<TAB>BUCKET<TAB>SAMPLES<TAB>PERIOD_NS
-# GROUP is "app" for the comm given as -v comm=NAME, "kworker" for kernel
+# GROUP is "app" for the threads given as -v pids="TID ..." (or, without
+# pids, for the comm given as -v comm=NAME; on a shared machine other
+# sessions run the same tools: prefer pids), "kworker" for kernel
 # workers whose chain has sk_psock_backlog, "bpf_prog:NAME" lines count the
 # samples inside each BPF program (any comm), and everything else is skipped.
 
@@ -49,6 +51,8 @@ function bucket_of(sym, ip,    n) {
 	return ""
 }
 
+BEGIN { n = split(pids, a, /[ ,]+/); for (i = 1; i <= n; i++) if (a[i] != "") want[a[i]] = 1 }
+
 function flush(    i, b, prog, backlog) {
 	if (!insample) return
 	insample = 0
@@ -58,7 +62,7 @@ function flush(    i, b, prog, backlog) {
 		if (sy[i] ~ /^bpf_prog_[0-9a-f]+_/) { prog = sy[i]; sub(/^bpf_prog_[0-9a-f]+_/, "", prog) }
 	}
 	if (prog != "") { ps["bpf_prog:" prog]++; pp["bpf_prog:" prog] += per }
-	if (cm == comm) g = "app"
+	if (pids != "" ? (tid in want) : (cm == comm)) g = "app"
 	else if (cm ~ /^kworker/ && backlog) g = "kworker"
 	else return
 	b = ""
@@ -72,7 +76,7 @@ function flush(    i, b, prog, backlog) {
 /^[^ \t]/ {
 	flush()
 	insample = 1; nf = 0
-	per = $NF; cm = $0
+	per = $NF; tid = $(NF - 1); cm = $0
 	sub(/[ \t]+[0-9]+[ \t]+[0-9]+[ \t]*$/, "", cm)
 	next
 }

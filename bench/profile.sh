@@ -23,8 +23,9 @@
 #   -k DIR    keep the perf data and the bucket files in DIR
 #   -j        JSON
 #
-# perf record -a sees the whole machine; only samples of the sa-pingpong
-# processes (and of kworkers running sk_psock_backlog) are counted. bpf_stats
+# perf record -a sees the whole machine; only samples of this run's two
+# sa-pingpong processes (by pid) and of kworkers running sk_psock_backlog are
+# counted. bpf_stats
 # is host-wide, adds two clock reads per program run while on, and is set back
 # to its previous value at the end. The tp_btf read-tracking program runs on
 # every recv on the host, also in the plain mode's sockets while sockaccel is
@@ -110,15 +111,20 @@ for rep in $(seq "$REPS"); do
 		perfpid=$!
 		BG_PIDS+=("$perfpid")
 		sleep 0.5
-		run_in "$mode" timeout $((${SECS%.*} + 60)) $(cpu client) "$BUILD/sa-pingpong" client -c 127.0.0.1 -p $port \
-			-s "$SIZE" -n 1000000000 -t "$SECS" -w 1000 -j || die "sa-pingpong client ($mode) failed"
-		result=$FG_OUT
+		# in the background for its pid: the profile counts the samples of
+		# these two processes only (other sessions may run sa-pingpong too)
+		start_bg "$mode" "$TMPD/client.out" $(cpu client) "$BUILD/sa-pingpong" client -c 127.0.0.1 -p $port \
+			-s "$SIZE" -n 1000000000 -t "$SECS" -w 1000 -j
+		cli=$BG_PID
+		wait "$cli" || die "sa-pingpong client ($mode) failed: $(tail -n 3 "$TMPD/client.out")"
+		_forget "$cli"
+		result=$(grep '^{' "$TMPD/client.out")
 		after=$(prog_stats)
 		wait "$perfpid" || die "perf record failed: $(tail -n 3 "$TMPD/perf.log")"
 		_forget "$perfpid"
 		stop_bg "$srv"
 		perf script -i "$DATA/perf-$mode-$rep.data" -F comm,tid,period,ip,sym 2>/dev/null |
-			awk -v comm=sa-pingpong -f "$BENCH_DIR/profile-buckets.awk" |
+			awk -v pids="$srv $cli" -f "$BENCH_DIR/profile-buckets.awk" |
 			sed "s/^/$mode\t/" >>"$TMPD/buckets.tsv"
 		jq -c -n --arg mode "$mode" --argjson rep "$rep" --argjson r "$result" --argjson a "$after" --argjson b "$before" '
 			{mode: $mode, rep: $rep, rounds: $r.rounds, mean_us: $r.mean_us, p50_us: $r.p50_us,
@@ -132,10 +138,11 @@ done
 
 # buckets.tsv: MODE GROUP BUCKET SAMPLES PERIOD_NS
 report=$(jq -R -s -c 'split("\n") | map(select(length > 0) | split("\t")
-		| {mode: .[0], group: .[1], bucket: .[2], samples: (.[3] | tonumber), ns: (.[4] | tonumber)})' "$TMPD/buckets.tsv" |
+		| {mode: .[0], group: .[1], bucket: .[2], samples: (.[3] | tonumber), ns: (.[4] | tonumber)})
+		| group_by([.mode, .group, .bucket]) | map(.[0] + {samples: (map(.samples) | add), ns: (map(.ns) | add)})' "$TMPD/buckets.tsv" |
 	jq -c --slurpfile runs "$TMPD/runs.jsonl" --arg size "$SIZE" --arg place "$PLACE" --argjson hz "$HZ" '. as $b |
 	($runs | group_by(.mode) | map({key: .[0].mode, value: {
-		rounds: (map(.rounds) | add), mean_us: (map(.mean_us) | add / length), p50_us: (map(.p50_us) | sort | .[length / 2 | floor]),
+		rounds: (map(.rounds) | add), mean_us: (map(.mean_us) | add / length * 1000 | round / 1000), p50_us: (map(.p50_us) | sort | .[length / 2 | floor]),
 		progs: (map(.progs[]) | group_by(.name) | map({name: .[0].name, runs: (map(.runs) | add), ns: (map(.ns) | add)}))}})
 	 | from_entries) as $r |
 	{size: ($size | tonumber), placement: $place, hz: $hz,
