@@ -66,6 +66,11 @@ function flush(    i, b, prog, backlog) {
 	else if (cm ~ /^kworker/ && backlog) g = "kworker"
 	else return
 	b = ""
+	# kernel.bpf_stats_enabled: bpf_prog_run() reads the clock before and after
+	# every program run (sched_clock, pvclock in a VM), inlined into its caller
+	for (i = 1; i < nf && b == ""; i++)
+		if (sy[i] ~ /^sched_clock/ && sy[i + 1] ~ /^(bpf_trace_run|bpf_prog_run|__bpf_prog_run|__cgroup_bpf_run|sk_psock_msg_verdict|bpf_prog_[0-9a-f]+_)/)
+			b = "BPF run-time stats clock reads"
 	for (i = 1; i <= nf && b == ""; i++) b = bucket_of(sy[i], ipa[i])
 	if (b == "") b = (nf > 0 && ipa[1] ~ /^ffffffff/) ? "other kernel" : "user space"
 	s[g "\t" b]++

@@ -102,6 +102,12 @@ if [ -n "$BARE" ] && [ -x "$BUILD_BARE/sockaccel-loader" ] && [ -x "$BUILD_BARE/
 	BENCH_BARE=1 SVC_MODES=(plain accel bare)
 fi
 
+# The kernel's BPF run-time statistics (host-wide; anyone may switch them on)
+# add two clock reads to every program run: the accelerated runs pay them,
+# the plain ones hardly. Recorded and flagged, never changed here.
+BPF_STATS0=$(sysctl -n kernel.bpf_stats_enabled 2>/dev/null || echo unknown)
+[ "$BPF_STATS0" = 1 ] && log "WARNING: kernel.bpf_stats_enabled is 1 (someone switched it on): accelerated figures pay two clock reads per BPF program run"
+
 T0=$(date +%s)
 START=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 HOST=$(hostname -s 2>/dev/null || hostname)
@@ -143,6 +149,7 @@ jq -s --arg date "$START" --arg host "$HOST" --arg kernel "$(uname -r)" --arg kv
 	--arg mem "$(awk '/^MemTotal/ { print $2 " " $3 }' /proc/meminfo)" \
 	--arg commit "$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo none)" \
 	--arg plain_warning "${PLAIN_WARNING:-}" \
+	--arg bpf_stats "$BPF_STATS0/$(sysctl -n kernel.bpf_stats_enabled 2>/dev/null || echo unknown)" \
 	--argjson params "$(jq -n \
 		--arg iperf_sizes "${IPERF_SIZES[*]}" --argjson iperf_time "$IPERF_TIME" \
 		--arg rr_sizes "${RR_SIZES[*]}" --argjson rr_rounds "$RR_ROUNDS" --argjson rr_time "$RR_TIME" --argjson rr_warmup "$RR_WARMUP" \
@@ -154,8 +161,10 @@ jq -s --arg date "$START" --arg host "$HOST" --arg kernel "$(uname -r)" --arg kv
 	  meta: ({date: $date, host: $host, kernel: $kernel, kernel_version: $kver, cpu: $cpu, ncpu: $ncpu,
 	         lscpu: $lscpu, memory: $mem,
 	         loadavg_start: $load0, loadavg_end: $load1, quick: $quick, reps: $reps, duration_s: $duration,
-	         git_commit: $commit, versions: $versions, params: $params}
-	        + (if $plain_warning != "" then {warning: $plain_warning} else {} end)),
+	         git_commit: $commit, versions: $versions, params: $params, bpf_stats_enabled: $bpf_stats}
+	        + ([(if $plain_warning != "" then $plain_warning else empty end),
+	            (if ($bpf_stats | test("1")) then "kernel.bpf_stats_enabled was on (start/end: \($bpf_stats)): every BPF program run paid two clock reads" else empty end)]
+	           | if length > 0 then {warning: join("; ")} else {} end)),
 	  runs: .}' "$RAW" >"$JSON" || die "could not write $JSON"
 log "wrote $JSON ($(jq '.runs | length' "$JSON") runs, ${DURATION}s)"
 # a full run into the default directory also refreshes docs/benchmarks.md

@@ -65,6 +65,14 @@ sa-pingpong  100  1000
 sa-pingpong  101  1000
 	            5678 main
 
+sa-pingpong  100  1000
+	ffffffff8100000d pvclock_clocksource_read_nowd
+	ffffffff8100000e kvm_sched_clock_read
+	ffffffff8100000f sched_clock
+	ffffffff81000010 bpf_trace_run3
+	ffffffff81000011 __traceiter_sock_recv_length
+	ffffffff81000005 do_syscall_64
+
 kworker/0:1  7  1000
 	ffffffff81000009 _raw_spin_lock
 	ffffffff8100000a sk_psock_backlog
@@ -75,7 +83,8 @@ other  8  1000
 PERF
 awk -v comm=sa-pingpong -f "$SA_ROOT/bench/profile-buckets.awk" "$SA_TMP/script.txt" | sort >"$SA_TMP/b.tsv"
 cat "$SA_TMP/b.tsv"
-assert_eq "$(grep -c . "$SA_TMP/b.tsv")" 5 "bucket lines"
+assert_eq "$(grep -c . "$SA_TMP/b.tsv")" 6 "bucket lines"
+grep -qx $'app\tBPF run-time stats clock reads\t1\t1000' "$SA_TMP/b.tsv" || fail "clock read of the BPF statistics"
 grep -qx $'app\tBPF map lookups/updates\t1\t1000' "$SA_TMP/b.tsv" || fail "map lookup under sk_msg not in the map bucket"
 grep -qx $'app\tpsock queueing\t1\t1000' "$SA_TMP/b.tsv" || fail "a lock under psock queueing not in that bucket"
 grep -qx $'app\tuser space\t1\t1000' "$SA_TMP/b.tsv" || fail "user-space sample"
