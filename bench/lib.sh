@@ -7,7 +7,8 @@
 #   CG_ACCEL      cgroup v2 directory with sockaccel attached ("accel")
 #   CG_BARE       with BENCH_BARE=1: cgroup with the floor build attached ("bare":
 #                 BUILD_BARE, default build-bare, `make SA_BARE=1 OUTPUT=build-bare`)
-#   PIN_BARE      its pin directory (same bpffs instance)
+#   PIN_BARE      its pin directory (same bpffs instance); loaded by bench_setup,
+#                 or with BENCH_BARE_LOAD=later by bare_load when needed
 #   PIN           pin directory of this run, on a private bpffs instance mounted
 #                 at $TMPD/bpffs (not /sys/fs/bpf: a bpffs mounted over
 #                 /sys/fs/bpf by anyone else would hide the pins mid-run)
@@ -222,6 +223,22 @@ cgroups_bpffs_setup() {
 	mkdir "$BPFFS" && mount -t bpf -o mode=0700 bpf "$BPFFS" || { BPFFS=; die "cannot mount bpffs on $TMPD/bpffs"; }
 }
 
+# bare_load / bare_unload: the floor build attached to CG_BARE, in its own pin
+# dir. Its read-tracking tracepoint program runs on every recv of the host, so
+# bench/run.sh loads it only around the measurements that use it.
+bare_load() {
+	PIN_BARE=$BPFFS/sockaccel-bench-bare-$$
+	"$BUILD_BARE/sockaccel-loader" --pin-dir "$PIN_BARE" "$CG_BARE" >"$TMPD/loader-bare.log" 2>&1 ||
+		{ cat "$TMPD/loader-bare.log" >&2; die "sockaccel-loader ($BUILD_BARE) failed"; }
+	log "bare: $(tr '\n' ' ' <"$TMPD/loader-bare.log")"
+}
+bare_unload() {
+	[ -n "$PIN_BARE" ] && [ -d "$PIN_BARE" ] || return 0
+	"$BUILD_BARE/sockaccelctl" --pin-dir "$PIN_BARE" teardown --force >/dev/null 2>&1 ||
+		log "WARNING: teardown of the bare build's pins failed"
+	PIN_BARE=
+}
+
 bench_setup() {
 	[ "$(id -u)" -eq 0 ] || die "must run as root"
 	[ -x "$LOADER" ] && [ -x "$CTL" ] || die "build first: make"
@@ -248,12 +265,7 @@ bench_setup() {
 	"$LOADER" --pin-dir "$PIN" ${BENCH_LOADER_ARGS:-} "$CG_ACCEL" >"$TMPD/loader.log" 2>&1 ||
 		{ cat "$TMPD/loader.log" >&2; die "sockaccel-loader failed"; }
 	log "$(tr '\n' ' ' <"$TMPD/loader.log")"
-	if [ -n "$CG_BARE" ]; then
-		PIN_BARE=$BPFFS/sockaccel-bench-bare-$$
-		"$BUILD_BARE/sockaccel-loader" --pin-dir "$PIN_BARE" "$CG_BARE" >"$TMPD/loader-bare.log" 2>&1 ||
-			{ cat "$TMPD/loader-bare.log" >&2; die "sockaccel-loader ($BUILD_BARE) failed"; }
-		log "bare: $(tr '\n' ' ' <"$TMPD/loader-bare.log")"
-	fi
+	[ -n "$CG_BARE" ] && [ "${BENCH_BARE_LOAD:-now}" = now ] && bare_load
 
 	NS=sabench-$$
 	ip netns add "$NS" || die "ip netns add failed"

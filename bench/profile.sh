@@ -54,6 +54,9 @@ IFS=, read -ra MODE_LIST <<<"$MODES"
 for m in "${MODE_LIST[@]}"; do
 	case $m in plain | accel | bare) ;; *) echo "profile.sh: unknown mode $m (plain, bare, accel)" >&2; exit 2 ;; esac
 done
+# Debian packages, installed when missing (as bench/run.sh does)
+command -v perf >/dev/null && command -v bpftool >/dev/null && command -v jq >/dev/null ||
+	"$ROOT/scripts/deps.sh" linux-perf bpftool jq
 for c in perf bpftool jq; do
 	command -v $c >/dev/null || { echo "profile.sh: $c is required (Debian: linux-perf, bpftool, jq)" >&2; exit 2; }
 done

@@ -99,7 +99,9 @@ command -v iperf3 >/dev/null || die "iperf3 is required"
 # the floor build, where it has been built, as a third mode of the services
 SVC_MODES=(plain accel)
 if [ -n "$BARE" ] && [ -x "$BUILD_BARE/sockaccel-loader" ] && [ -x "$BUILD_BARE/sockaccelctl" ]; then
-	BENCH_BARE=1 SVC_MODES=(plain accel bare)
+	# loaded only around memcached and pgbench: its tracepoint program runs on
+	# every recv of the host and would weigh on the other measurements
+	BENCH_BARE=1 BENCH_BARE_LOAD=later SVC_MODES=(plain accel bare)
 fi
 
 # The kernel's BPF run-time statistics (host-wide; anyone may switch them on)
@@ -120,8 +122,12 @@ wanted rr && bench_rr
 wanted connrate && bench_connrate
 wanted redis && bench_redis
 wanted nginx && bench_nginx
-wanted memcached && bench_memcached
-wanted pgbench && bench_pgbench
+if wanted memcached || wanted pgbench; then
+	[ "$BENCH_BARE" = 1 ] && bare_load
+	wanted memcached && bench_memcached
+	wanted pgbench && bench_pgbench
+	bare_unload
+fi
 wanted latency && bench_latency
 
 DURATION=$(($(date +%s) - T0))
