@@ -175,7 +175,7 @@ soak: deps soak-deps
 	$(MAKE) all
 	./tests/soak/soak.sh $(SOAK_SECONDS)
 
-# Benchmarks (report, never fail on a number); QUICK=1: under 2 minutes;
+# Benchmarks (report, never fail on a number); QUICK=1: 3-4 minutes;
 # REPS=N: repetitions of every measurement (default 3). The floor build
 # (build-bare) runs next to plain and sockaccel for memcached and pgbench.
 bench: all

@@ -6,7 +6,7 @@
 #
 #   bench/run.sh [--quick] [--reps N] [--only LIST] [--out DIR] [--no-deps]
 #
-#   --quick      short runs and a smaller matrix (under 2 minutes)
+#   --quick      short runs and a smaller matrix (3-4 minutes)
 #   --reps N     repetitions of every measurement (default 3; medians need >= 3)
 #   --only LIST  comma-separated subset of:
 #                iperf3,rr,connrate,redis,nginx,memcached,pgbench,latency
