@@ -95,16 +95,19 @@ trap '[ -n "$OLD_KSYMS" ] && sysctl -qw net.core.bpf_jit_kallsyms="$OLD_KSYMS"; 
 # The statistics: not the kernel.bpf_stats_enabled sysctl, which anyone on
 # the host may set back to 0 mid-run (bench/prog-cost.sh does at its end), but
 # the bpf(BPF_ENABLE_STATS) fd, which keeps them on for as long as it is open
-# (x86_64 syscall 321, command 32, BPF_STATS_RUN_TIME 0). They are on only
+# (bpf() is syscall 321 on x86_64, 280 on arm64; command 32, BPF_STATS_RUN_TIME 0). They are on only
 # during a second client run of each mode, never while perf records: every
 # program run then reads the clock twice (pvclock in a VM), which showed as
 # the largest item of the read-tracking bucket when both were on at once.
 STATS_PID=
 stats_on() {
-	python3 -c 'import ctypes, sys, time
+	python3 -c 'import ctypes, os, sys, time
+nr = {"x86_64": 321, "aarch64": 280}.get(os.uname().machine)
+if nr is None:
+    sys.exit("no bpf() syscall number for " + os.uname().machine)
 libc = ctypes.CDLL(None, use_errno=True)
 attr = ctypes.create_string_buffer(16)
-if libc.syscall(321, 32, attr, 16) < 0:
+if libc.syscall(nr, 32, attr, 16) < 0:
     sys.exit("BPF_ENABLE_STATS: errno %d" % ctypes.get_errno())
 print("on", flush=True)
 time.sleep(86400)' >"$TMPD/stats.out" 2>&1 &
