@@ -13,7 +13,7 @@ declare -A PG_PORT=([plain]=5441 [accel]=5442 [bare]=5443)
 declare -A SVC_PID=()
 
 # lines matching error/fail/fatal in FILE (0 when it does not exist)
-err_lines() { grep -ciE 'error|fail|fatal' "$1" 2>/dev/null || true; }
+err_lines() { local n; n=$(grep -ciE 'error|fail|fatal' "$1" 2>/dev/null); echo "${n:-0}"; }
 
 memcached_one() {
 	local mode=$1 rep=$2 before after rc out parsed se
