@@ -237,7 +237,9 @@ soak: deps soak-deps
 	$(MAKE) all
 	./tests/soak/soak.sh $(SOAK_SECONDS)
 
-# Benchmarks (report, never fail on a number); QUICK=1: under 2 minutes;
-# REPS=N: repetitions of every measurement (default 3).
+# Benchmarks (report, never fail on a number); QUICK=1: 3-4 minutes;
+# REPS=N: repetitions of every measurement (default 3). The floor build
+# (build-bare) runs next to plain and sockaccel for memcached and pgbench.
 bench: all
+	$(MAKE) SA_BARE=1 OUTPUT=build-bare all
 	./bench/run.sh $(if $(QUICK),--quick) $(if $(REPS),--reps $(REPS))

@@ -5,21 +5,27 @@
 #   NS            network namespace every TCP benchmark runs in (lo only)
 #   CG_PLAIN      cgroup v2 directory without sockaccel ("plain")
 #   CG_ACCEL      cgroup v2 directory with sockaccel attached ("accel")
+#   CG_BARE       with BENCH_BARE=1: cgroup with the floor build attached ("bare":
+#                 BUILD_BARE, default build-bare, `make SA_BARE=1 OUTPUT=build-bare`)
+#   PIN_BARE      its pin directory (same bpffs instance); loaded by bench_setup,
+#                 or with BENCH_BARE_LOAD=later by bare_load when needed
 #   PIN           pin directory of this run, on a private bpffs instance mounted
 #                 at $TMPD/bpffs (not /sys/fs/bpf: a bpffs mounted over
 #                 /sys/fs/bpf by anyone else would hide the pins mid-run)
 #   TMPD          scratch directory (configs, logs)
 #   RAW           JSON-lines file: one record per measured run
-# Modes: plain | accel | unix (AF_UNIX runs use the plain cgroup).
+# Modes: plain | accel | unix (AF_UNIX runs use the plain cgroup) | bare.
 
 BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(cd "$BENCH_DIR/.." && pwd)
 BUILD=${BUILD:-$ROOT/build}
 LOADER=$BUILD/sockaccel-loader
 CTL=$BUILD/sockaccelctl
+BUILD_BARE=${BUILD_BARE:-$ROOT/build-bare}
+BENCH_BARE=${BENCH_BARE:-0}
 
 BG_PIDS=()
-NS= CG_BASE= CG_PLAIN= CG_ACCEL= PIN= BPFFS= TMPD= RAW=
+NS= CG_BASE= CG_PLAIN= CG_ACCEL= CG_BARE= PIN= PIN_BARE= BPFFS= TMPD= RAW=
 
 log() { printf '[%s] %s\n' "$(date +%T)" "$*" >&2; }
 die() { log "ERROR: $*"; exit 1; }
@@ -30,6 +36,7 @@ cg_of() {
 	case $1 in
 	accel) echo "$CG_ACCEL" ;;
 	plain | unix) echo "$CG_PLAIN" ;;
+	bare) [ -n "$CG_BARE" ] || die "no bare cgroup (BENCH_BARE=1 and a $BUILD_BARE build needed)"; echo "$CG_BARE" ;;
 	*) die "unknown mode $1" ;;
 	esac
 }
@@ -125,11 +132,13 @@ wait_listen() {
 STATS_KEYS=(redirected_bytes passed_bytes passed_no_peer_bytes sockets_added
 	t_redirect_tcp_stream unmapped_connections t_redirect_tcp_slow_reader t_tcp_redirect t_slow_stream)
 
-# stats: the STATS_KEYS counters of this run's programs, space-separated.
+# stats [MODE]: the STATS_KEYS counters of this run's programs (of the bare
+# build's for MODE bare), space-separated.
 stats() {
-	local q
+	local q ctl=$CTL pin=$PIN
+	[ "${1:-}" = bare ] && ctl=$BUILD_BARE/sockaccelctl pin=$PIN_BARE
 	q=$(printf '\(.%s // 0) ' "${STATS_KEYS[@]}")
-	"$CTL" --pin-dir "$PIN" -j stats 2>/dev/null | jq -r "\"$q\"" 2>/dev/null ||
+	"$ctl" --pin-dir "$pin" -j stats 2>/dev/null | jq -r "\"$q\"" 2>/dev/null ||
 		printf '0 %.0s' "${STATS_KEYS[@]}"
 }
 
@@ -185,18 +194,52 @@ bench_cleanup() {
 	set +e
 	for p in "${BG_PIDS[@]}"; do stop_bg "$p"; done
 	[ -n "$PIN" ] && [ -d "$PIN" ] && "$CTL" --pin-dir "$PIN" teardown --force >/dev/null 2>&1
+	[ -n "$PIN_BARE" ] && [ -d "$PIN_BARE" ] && "$BUILD_BARE/sockaccelctl" --pin-dir "$PIN_BARE" teardown --force >/dev/null 2>&1
 	# unmounting our bpffs instance drops whatever a failed teardown left
 	[ -n "$BPFFS" ] && mountpoint -q "$BPFFS" && { umount "$BPFFS" || umount -l "$BPFFS"; }
 	[ -n "$NS" ] && ip netns del "$NS" 2>/dev/null
-	for p in "$CG_ACCEL" "$CG_PLAIN" "$CG_BASE"; do
+	for p in "$CG_BARE" "$CG_ACCEL" "$CG_PLAIN" "$CG_BASE"; do
 		[ -n "$p" ] && [ -d "$p" ] && rmdir "$p" 2>/dev/null
 	done
 	[ -n "$TMPD" ] && [ -z "${KEEP_TMP:-}" ] && rm -rf "$TMPD"
 	exit "$rc"
 }
 
+# cgroups_bpffs_setup NAME SUB...: the cgroup CG_BASE=<cgroup2>/sockaccel-NAME-$$
+# with the subdirectories SUB..., and a private bpffs instance mounted at
+# BPFFS=$TMPD/bpffs (not /sys/fs/bpf: a bpffs mounted over /sys/fs/bpf by
+# anyone else would hide the pins mid-run). Shared by bench_setup and the
+# soak's soak_setup; their cleanups remove both.
+cgroups_bpffs_setup() {
+	local cg2 name=$1 s subs=()
+	shift
+	cg2=$(cg2_mount)
+	[ -n "$cg2" ] || die "no cgroup2 mount in /proc/self/mountinfo"
+	CG_BASE=$cg2/sockaccel-$name-$$
+	for s; do subs+=("$CG_BASE/$s"); done
+	# the caller's cleanup knows the subdirectories only after we return
+	mkdir "$CG_BASE" "${subs[@]}" || { rmdir "${subs[@]}" "$CG_BASE" 2>/dev/null; CG_BASE=; die "cannot create cgroups under $cg2"; }
+	BPFFS=$TMPD/bpffs
+	mkdir "$BPFFS" && mount -t bpf -o mode=0700 bpf "$BPFFS" || { BPFFS=; die "cannot mount bpffs on $TMPD/bpffs"; }
+}
+
+# bare_load / bare_unload: the floor build attached to CG_BARE, in its own pin
+# dir. Its read-tracking tracepoint program runs on every recv of the host, so
+# bench/run.sh loads it only around the measurements that use it.
+bare_load() {
+	PIN_BARE=$BPFFS/sockaccel-bench-bare-$$
+	"$BUILD_BARE/sockaccel-loader" --pin-dir "$PIN_BARE" "$CG_BARE" >"$TMPD/loader-bare.log" 2>&1 ||
+		{ cat "$TMPD/loader-bare.log" >&2; die "sockaccel-loader ($BUILD_BARE) failed"; }
+	log "bare: $(tr '\n' ' ' <"$TMPD/loader-bare.log")"
+}
+bare_unload() {
+	[ -n "$PIN_BARE" ] && [ -d "$PIN_BARE" ] || return 0
+	"$BUILD_BARE/sockaccelctl" --pin-dir "$PIN_BARE" teardown --force >/dev/null 2>&1 ||
+		log "WARNING: teardown of the bare build's pins failed"
+	PIN_BARE=
+}
+
 bench_setup() {
-	local cg2
 	[ "$(id -u)" -eq 0 ] || die "must run as root"
 	[ -x "$LOADER" ] && [ -x "$CTL" ] || die "build first: make"
 	trap bench_cleanup EXIT
@@ -207,15 +250,14 @@ bench_setup() {
 	RAW=$TMPD/runs.jsonl
 	: >"$RAW"
 
-	cg2=$(cg2_mount)
-	[ -n "$cg2" ] || die "no cgroup2 mount in /proc/self/mountinfo"
-	CG_BASE=$cg2/sockaccel-bench-$$
+	if [ "$BENCH_BARE" = 1 ]; then
+		cgroups_bpffs_setup bench plain accel bare
+		CG_BARE=$CG_BASE/bare
+	else
+		cgroups_bpffs_setup bench plain accel
+	fi
 	CG_PLAIN=$CG_BASE/plain
 	CG_ACCEL=$CG_BASE/accel
-	mkdir "$CG_BASE" "$CG_PLAIN" "$CG_ACCEL" || die "cannot create cgroups under $cg2"
-
-	BPFFS=$TMPD/bpffs
-	mkdir "$BPFFS" && mount -t bpf -o mode=0700 bpf "$BPFFS" || { BPFFS=; die "cannot mount bpffs on $TMPD/bpffs"; }
 	PIN=$BPFFS/sockaccel-bench-$$
 	# BENCH_LOADER_ARGS: loader policy for the "accel" cgroup, e.g. "--ports 1"
 	# (attached, nothing accelerated: what the programs cost when they do nothing).
@@ -223,6 +265,7 @@ bench_setup() {
 	"$LOADER" --pin-dir "$PIN" ${BENCH_LOADER_ARGS:-} "$CG_ACCEL" >"$TMPD/loader.log" 2>&1 ||
 		{ cat "$TMPD/loader.log" >&2; die "sockaccel-loader failed"; }
 	log "$(tr '\n' ' ' <"$TMPD/loader.log")"
+	[ -n "$CG_BARE" ] && [ "${BENCH_BARE_LOAD:-now}" = now ] && bare_load
 
 	NS=sabench-$$
 	ip netns add "$NS" || die "ip netns add failed"

@@ -9,7 +9,7 @@ def median: sort | if length == 0 then null
 def metrics: ["gbps", "sent_gbps", "cpu_sender_pct", "cpu_receiver_pct", "retransmits",
 	"mean_us", "p50_us", "p99_us", "tps", "conns_per_s", "rps",
 	"lat_mean_ms", "lat_p50_ms", "lat_p99_ms", "lat_max_ms",
-	"lat_mean_us", "lat_p50_us", "lat_p99_us", "lat_max_us", "errors_total", "dropped", "redirect_pct"];
+	"lat_mean_us", "lat_p50_us", "lat_p99_us", "lat_max_us", "errors_total", "dropped", "redirect_pct", "conn_ms"];
 
 # share of the sk_msg bytes that were redirected, in percent (null: no sk_msg traffic)
 def redirect_pct: .counters as $c
@@ -20,7 +20,7 @@ def key: {bench, test, size, nodelay, placement, mode};	# missing fields are nul
 
 def summarize: [.runs[] | select(.error == null and .bench != "latency") | . + {redirect_pct: redirect_pct}]
 	| group_by(key | [.bench, .test, .size, .nodelay, .placement, .mode] | tostring)
-	| map(. as $g | ($g[0] | key) + {n: ($g | length), errors: 0} + {stats: (
+	| map(. as $g | ($g[0] | key) + {n: ($g | length), errors: ([$g[].errors_total // 0] | add)} + {stats: (
 		reduce (metrics[]) as $m ({};
 			[$g[] | .[$m] | select(type == "number")] as $v
 			| if ($v | length) > 0
@@ -46,6 +46,12 @@ def pm: if . == null then "–"
 def ratio($a; $b): if $a == null or $b == null or $b.median == 0 then "–"
 	else ($a.median / $b.median * 100 | round / 100 | tostring) end;
 
+# errors of a cell, summed over its runs: "0", or FAILED: a run with an error
+# is not a figure (null: no runs)
+def errfmt: if . == null then "–" elif . == 0 then "0" else "**FAILED (\(.))**" end;
+def errsum($r; $q): [$r.runs[] | select(. as $e | all($q | to_entries[]; $e[.key] == .value)) | .errors_total // 0]
+	| if length == 0 then null else add end;
+
 def find($s; $q): [$s[] | select(. as $e | all($q | to_entries[]; $e[.key] == .value))] | first // null;
 def st($s; $q; $m): find($s; $q) | if . == null then null else .stats[$m] end;
 
@@ -61,6 +67,9 @@ def table($head; $rows): ("| " + ($head | join(" | ")) + " |"),
 def report:
 	. as $r | $r.summary as $s | $r.meta as $meta
 	| [$r.runs[] | select(.error != null)] as $failed
+	| [$r.runs[] | select(.error == null and (.errors_total // 0) > 0)] as $errd
+	| [$s[] | select(.bench == "pgbench") | .test] | unique as $pgtests
+	| ([$s[] | select(.bench == "memcached" or .bench == "pgbench") | .mode] | index("bare") != null) as $hasbare
 	| [$s[] | select(.bench == "iperf3") | .size] | unique as $isizes
 	| [$s[] | select(.bench == "rr") | .size] | unique as $rsizes
 	| [$s[] | select(.bench == "rr") | .placement] | unique | sort | reverse as $places
@@ -80,6 +89,8 @@ def report:
 	(if $meta.warning then "", "**Warning:** \($meta.warning)" else empty end),
 	(if ($failed | length) > 0 then "", "**\($failed | length) run(s) failed** (see `error` in the JSON): " +
 		([$failed[] | "\(.bench) \(.mode) \(.size // .test // "")"] | unique | join(", ")) else empty end),
+	(if ($errd | length) > 0 then "", "**\($errd | length) run(s) FAILED with errors** (`errors` in the JSON; their cells say FAILED): " +
+		([$errd[] | "\(.bench) \(.mode) \(.size // .test // "") rep \(.rep): \(.errors_total)"] | join(", ")) else empty end),
 	"",
 	"## Throughput: iperf3, one stream, Gbit/s",
 	"",
@@ -160,7 +171,7 @@ def report:
 			p99: st($s; {bench: "redis", test: $t, mode: $m}; "lat_p99_ms"),
 			e: ([$r.runs[] | select(.bench == "redis" and .test == $t and .mode == $m) | .errors_total] | add)}] as [$p, $a]
 		| [$t, ($p.r | pm), ($a.r | pm), ratio($a.r; $p.r), "\($p.p50.median | sig) / \($a.p50.median | sig)",
-		   "\($p.p99.median | sig) / \($a.p99.median | sig)", "\($p.e) / \($a.e)"]]), ""
+		   "\($p.p99.median | sig) / \($a.p99.median | sig)", "\($p.e | errfmt) / \($a.e | errfmt)"]]), ""
 	else empty end),
 	(if ($ntests | length) > 0 then
 	"## nginx: wrk",
@@ -176,8 +187,40 @@ def report:
 			p99: st($s; {bench: "nginx", test: $t.test, mode: $m}; "lat_p99_us"),
 			e: ([$r.runs[] | select(.bench == "nginx" and .test == $t.test and .mode == $m) | .errors_total] | add)}] as [$p, $a]
 		| ["\($t.test) (\($t.size | sizefmt))", ($p.r | pm), ($a.r | pm), ratio($a.r; $p.r), "\($p.p50.median | sig) / \($a.p50.median | sig)",
-		   "\($p.p99.median | sig) / \($a.p99.median | sig)", "\($p.e) / \($a.e)"]]), ""
+		   "\($p.p99.median | sig) / \($a.p99.median | sig)", "\($p.e | errfmt) / \($a.e | errfmt)"]]), ""
 	else empty end),
+	(def modes: if $hasbare then ["plain", "accel", "bare"] else ["plain", "accel"] end;
+	 def svc_head($what): ["test"] + (modes | map("\(.) \($what)")) + ["accel/plain"]
+		+ (if $hasbare then ["bare/plain", "accel/bare"] else [] end);
+	 def svc_row($b; $t; $m; $lat): [modes[] as $mo | {r: st($s; {bench: $b, test: $t, mode: $mo}; $m),
+		l: st($s; {bench: $b, test: $t, mode: $mo}; $lat), e: errsum($r; {bench: $b, test: $t, mode: $mo})}] as $c
+		| [$t] + ($c | map(.r | pm)) + [ratio($c[1].r; $c[0].r)]
+		+ (if $hasbare then [ratio($c[2].r; $c[0].r), ratio($c[1].r; $c[2].r)] else [] end)
+		+ [($c | map(.l.median | sig) | join(" / ")), ($c | map(.e | errfmt) | join(" / "))];
+	 (if any($s[]; .bench == "memcached") then
+	"## memcached: memaslap",
+	"",
+	"memcached (1 thread, CPU 1), `memcaslap -T 1 -c \($meta.params.mc_conns) -X 64 -v 0.1` for \($meta.params.mc_time) s (CPU 0):",
+	"90 % get, 10 % set, 64 B values, 10 % of the gets verified. ops/s; mean latency µs.",
+	"Errors: verify failures + no operations + non-zero exit + error lines on stderr; any error fails the run.",
+	(if $hasbare then "bare: the floor build (`make SA_BARE=1 OUTPUT=build-bare`) in a third cgroup, same run." else empty end),
+	"",
+	table(svc_head("ops/s") + ["mean µs " + (modes | join(" / ")), "errors " + (modes | join(" / "))];
+		[svc_row("memcached"; "get/set"; "rps"; "lat_mean_us")]), ""
+	 else empty end),
+	 (if ($pgtests | length) > 0 then
+	"## PostgreSQL: pgbench",
+	"",
+	"PostgreSQL \($meta.versions.postgres // "" | sub("^postgres \\(PostgreSQL\\) "; "")) (fsync off, CPU 1), `pgbench -S -c \($meta.params.pg_clients) -j 1 -T \($meta.params.pg_time)` (CPU 0),",
+	"select-only on a scale-1 database. select: kept connections; select-connect: `-C`, a new connection per",
+	"transaction (the connection-rate case: fork of a backend, authentication, one query, close). Transactions/s",
+	"(`-C`: including reconnection times); mean latency ms.",
+	"Errors: failed transactions + no transactions + non-zero exit + error lines on pgbench's stderr and in",
+	"the server log; any error fails the run.",
+	"",
+	table(svc_head("tps") + ["mean ms " + (modes | join(" / ")), "errors " + (modes | join(" / "))];
+		[$pgtests[] as $t | svc_row("pgbench"; $t; "rps"; "lat_mean_ms")]), ""
+	 else empty end)),
 	"## Syscall latency probes",
 	"",
 	([$r.runs[] | select(.bench == "latency")] | first) as $l

@@ -6,13 +6,17 @@
 #
 #   bench/run.sh [--quick] [--reps N] [--only LIST] [--out DIR] [--no-deps]
 #
-#   --quick      short runs and a smaller matrix (under 2 minutes)
+#   --quick      short runs and a smaller matrix (3-4 minutes)
 #   --reps N     repetitions of every measurement (default 3; medians need >= 3)
-#   --only LIST  comma-separated subset of: iperf3,rr,connrate,redis,nginx,latency
+#   --only LIST  comma-separated subset of:
+#                iperf3,rr,connrate,redis,nginx,memcached,pgbench,latency
 #   --out DIR    results directory (default bench/results)
 #   --no-deps    do not install missing Debian packages
 #   --no-pin     let the scheduler place processes (default: client on CPU 0,
 #                server on CPU 1; request/response also both on CPU 0)
+#   --no-bare    do not load the floor build (build-bare, `make SA_BARE=1
+#                OUTPUT=build-bare`) next to plain and accel for memcached and
+#                pgbench (it is loaded when it has been built)
 #
 # Writes DIR/<date>-<host>.json (every repetition), DIR/latest.md and PNG plots
 # (a --quick run writes *-quick.json, latest-quick.md and *-quick.png instead).
@@ -26,9 +30,10 @@ set -uo pipefail
 . "$BENCH_DIR/m-rr.sh"
 . "$BENCH_DIR/m-connrate.sh"
 . "$BENCH_DIR/m-servers.sh"
+. "$BENCH_DIR/m-services.sh"
 . "$BENCH_DIR/m-latency.sh"
 
-QUICK= REPS=3 ONLY=iperf3,rr,connrate,redis,nginx,latency OUT=$ROOT/bench/results DEPS=1
+QUICK= REPS=3 ONLY=iperf3,rr,connrate,redis,nginx,memcached,pgbench,latency OUT=$ROOT/bench/results DEPS=1 BARE=1
 while [ $# -gt 0 ]; do
 	case $1 in
 	--quick) QUICK=1 ;;
@@ -37,7 +42,8 @@ while [ $# -gt 0 ]; do
 	--out) OUT=$2; shift ;;
 	--no-deps) DEPS= ;;
 	--no-pin) PIN_CPUS=0 ;;
-	-h | --help) sed -n '3,20p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	--no-bare) BARE= ;;
+	-h | --help) sed -n '3,24p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*) echo "run.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
 	esac
 	shift
@@ -53,6 +59,7 @@ if [ -n "$QUICK" ]; then
 	CONNRATE_VARIANTS=(0) CONNRATE_TIME=0.5
 	REDIS_REQUESTS=10000 REDIS_CLIENTS=50
 	WRK_TIME=1 WRK_CONNS=16
+	MC_TIME=1 MC_CONNS=16 PG_TIME=1 PG_CLIENTS=4
 else
 	IPERF_SIZES=(64 256 1024 4096 16384 65536 131072 1048576) IPERF_TIME=3
 	RR_SIZES=(64 1024 16384) RR_ROUNDS=1000000 RR_TIME=2 RR_WARMUP=1000 RR_PLACEMENTS=(cross same)
@@ -60,13 +67,15 @@ else
 	CONNRATE_VARIANTS=(0 64) CONNRATE_TIME=2
 	REDIS_REQUESTS=100000 REDIS_CLIENTS=50
 	WRK_TIME=4 WRK_CONNS=16
+	MC_TIME=3 MC_CONNS=16 PG_TIME=3 PG_CLIENTS=4
 fi
 [ -n "${BENCH_IPERF_SIZES_A:-}" ] && IPERF_SIZES=("${BENCH_IPERF_SIZES_A[@]}")
 
 install_deps() {
-	local pkgs=(iperf3 sockperf redis-server redis-tools wrk gnuplot-nox jq) before after p made_policy=
+	local pkgs=(iperf3 sockperf redis-server redis-tools wrk gnuplot-nox jq memcached libmemcached-tools postgresql)
+	local before after p made_policy=
 	command -v nginx >/dev/null || pkgs+=(nginx-light)
-	before=$( (pgrep -x nginx; pgrep -x redis-server) | sort)
+	before=$( (pgrep -x nginx; pgrep -x redis-server; pgrep -x memcached; pgrep -x postgres) | sort)
 	# keep package scripts from starting services (Debian policy-rc.d protocol)
 	if [ ! -e /usr/sbin/policy-rc.d ]; then
 		printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d && chmod 755 /usr/sbin/policy-rc.d && made_policy=1
@@ -74,7 +83,7 @@ install_deps() {
 	"$ROOT/scripts/deps.sh" "${pkgs[@]}" || log "WARNING: could not install all of: ${pkgs[*]}"
 	[ -n "$made_policy" ] && rm -f /usr/sbin/policy-rc.d
 	# anything the installation started anyway: stop it by pid
-	after=$( (pgrep -x nginx; pgrep -x redis-server) | sort)
+	after=$( (pgrep -x nginx; pgrep -x redis-server; pgrep -x memcached; pgrep -x postgres) | sort)
 	for p in $(comm -13 <(echo "$before") <(echo "$after")); do
 		log "stopping service started by package installation: pid $p ($(ps -o comm= -p "$p"))"
 		kill "$p" 2>/dev/null
@@ -86,6 +95,20 @@ wanted() { [[ ,$ONLY, == *,$1,* ]]; }
 [ -n "$DEPS" ] && install_deps
 command -v jq >/dev/null || die "jq is required"
 command -v iperf3 >/dev/null || die "iperf3 is required"
+
+# the floor build, where it has been built, as a third mode of the services
+SVC_MODES=(plain accel)
+if [ -n "$BARE" ] && [ -x "$BUILD_BARE/sockaccel-loader" ] && [ -x "$BUILD_BARE/sockaccelctl" ]; then
+	# loaded only around memcached and pgbench: its tracepoint program runs on
+	# every recv of the host and would weigh on the other measurements
+	BENCH_BARE=1 BENCH_BARE_LOAD=later SVC_MODES=(plain accel bare)
+fi
+
+# The kernel's BPF run-time statistics (host-wide; anyone may switch them on)
+# add two clock reads to every program run: the accelerated runs pay them,
+# the plain ones hardly. Recorded and flagged, never changed here.
+BPF_STATS0=$(sysctl -n kernel.bpf_stats_enabled 2>/dev/null || echo unknown)
+[ "$BPF_STATS0" = 1 ] && log "WARNING: kernel.bpf_stats_enabled is 1 (someone switched it on): accelerated figures pay two clock reads per BPF program run"
 
 T0=$(date +%s)
 START=$(date -u +%Y-%m-%dT%H:%M:%SZ)
@@ -99,6 +122,12 @@ wanted rr && bench_rr
 wanted connrate && bench_connrate
 wanted redis && bench_redis
 wanted nginx && bench_nginx
+if wanted memcached || wanted pgbench; then
+	[ "$BENCH_BARE" = 1 ] && bare_load
+	wanted memcached && bench_memcached
+	wanted pgbench && bench_pgbench
+	bare_unload
+fi
 wanted latency && bench_latency
 
 DURATION=$(($(date +%s) - T0))
@@ -115,6 +144,8 @@ vers=$(jq -n \
 	--arg redis "$(redis-server --version 2>/dev/null)" \
 	--arg nginx "$(nginx -v 2>&1)" \
 	--arg wrk "$(wrk -v 2>&1 | head -1)" \
+	--arg memcached "$(memcached -V 2>/dev/null)" \
+	--arg postgres "$("$PG_BIN/postgres" -V 2>/dev/null)" \
 	--arg clang "$(clang --version 2>/dev/null | head -1)" \
 	'$ARGS.named')
 jq -s --arg date "$START" --arg host "$HOST" --arg kernel "$(uname -r)" --arg kver "$(uname -v)" \
@@ -124,19 +155,22 @@ jq -s --arg date "$START" --arg host "$HOST" --arg kernel "$(uname -r)" --arg kv
 	--arg mem "$(awk '/^MemTotal/ { print $2 " " $3 }' /proc/meminfo)" \
 	--arg commit "$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo none)" \
 	--arg plain_warning "${PLAIN_WARNING:-}" \
+	--arg bpf_stats "$BPF_STATS0/$(sysctl -n kernel.bpf_stats_enabled 2>/dev/null || echo unknown)" \
 	--argjson params "$(jq -n \
 		--arg iperf_sizes "${IPERF_SIZES[*]}" --argjson iperf_time "$IPERF_TIME" \
 		--arg rr_sizes "${RR_SIZES[*]}" --argjson rr_rounds "$RR_ROUNDS" --argjson rr_time "$RR_TIME" --argjson rr_warmup "$RR_WARMUP" \
 		--arg sockperf_sizes "${SOCKPERF_SIZES[*]}" --argjson sockperf_time "$SOCKPERF_TIME" \
 		--arg connrate_variants "${CONNRATE_VARIANTS[*]}" --argjson connrate_time "$CONNRATE_TIME" \
 		--argjson redis_requests "$REDIS_REQUESTS" --argjson redis_clients "$REDIS_CLIENTS" \
-		--argjson wrk_time "$WRK_TIME" --argjson wrk_conns "$WRK_CONNS" --arg only "$ONLY" --argjson pin_cpus "$PIN_CPUS" --arg rr_placements "${RR_PLACEMENTS[*]}" --argjson sockperf_reps "$SOCKPERF_REPS" '$ARGS.named')" \
+		--argjson wrk_time "$WRK_TIME" --argjson wrk_conns "$WRK_CONNS" --arg only "$ONLY" --argjson pin_cpus "$PIN_CPUS" --argjson mc_time "$MC_TIME" --argjson mc_conns "$MC_CONNS" --argjson pg_time "$PG_TIME" --argjson pg_clients "$PG_CLIENTS" --arg svc_modes "${SVC_MODES[*]}" --arg build_bare "$([ "$BENCH_BARE" = 1 ] && echo "$BUILD_BARE")" --arg rr_placements "${RR_PLACEMENTS[*]}" --argjson sockperf_reps "$SOCKPERF_REPS" '$ARGS.named')" \
 	'{schema: 1,
 	  meta: ({date: $date, host: $host, kernel: $kernel, kernel_version: $kver, cpu: $cpu, ncpu: $ncpu,
 	         lscpu: $lscpu, memory: $mem,
 	         loadavg_start: $load0, loadavg_end: $load1, quick: $quick, reps: $reps, duration_s: $duration,
-	         git_commit: $commit, versions: $versions, params: $params}
-	        + (if $plain_warning != "" then {warning: $plain_warning} else {} end)),
+	         git_commit: $commit, versions: $versions, params: $params, bpf_stats_enabled: $bpf_stats}
+	        + ([(if $plain_warning != "" then $plain_warning else empty end),
+	            (if ($bpf_stats | test("1")) then "kernel.bpf_stats_enabled was on (start/end: \($bpf_stats)): every BPF program run paid two clock reads" else empty end)]
+	           | if length > 0 then {warning: join("; ")} else {} end)),
 	  runs: .}' "$RAW" >"$JSON" || die "could not write $JSON"
 log "wrote $JSON ($(jq '.runs | length' "$JSON") runs, ${DURATION}s)"
 # a full run into the default directory also refreshes docs/benchmarks.md

@@ -70,7 +70,6 @@ soak_cleanup() {
 # soak_setup: scratch dir, cgroups, private bpffs (PIN is not created: the
 # loader does that), netns. Nothing is loaded yet (the plain phase runs first).
 soak_setup() {
-	local cg2
 	[ "$(id -u)" -eq 0 ] || die "must run as root"
 	[ -x "$LOADER" ] && [ -x "$CTL" ] && [ -x "$BUILD/sa-integrity" ] || die "build first: make"
 	trap soak_cleanup EXIT
@@ -79,14 +78,9 @@ soak_setup() {
 	TMPD=$(mktemp -d /tmp/sockaccel-soak.XXXXXX)
 	chmod 755 "$TMPD"
 	STOP=$TMPD/stop
-	cg2=$(cg2_mount)
-	[ -n "$cg2" ] || die "no cgroup2 mount in /proc/self/mountinfo"
-	CG_BASE=$cg2/sockaccel-soak-$$
+	cgroups_bpffs_setup soak a b	# bench/lib.sh: CG_BASE, BPFFS
 	CG_A=$CG_BASE/a
 	CG_B=$CG_BASE/b
-	mkdir "$CG_BASE" "$CG_A" "$CG_B" || die "cannot create cgroups under $cg2"
-	BPFFS=$TMPD/bpffs
-	mkdir "$BPFFS" && mount -t bpf -o mode=0700 bpf "$BPFFS" || { BPFFS=; die "cannot mount bpffs on $TMPD/bpffs"; }
 	PIN=$BPFFS/sockaccel-soak
 	NS=sasoak-$$
 	ip netns add "$NS" || die "ip netns add failed"
