@@ -103,11 +103,13 @@ $(OUTPUT)/%: tools/%.c $(wildcard tools/*.h) | $(OUTPUT)
 
 # sa-integrity's uring send/recv modes need liburing (liburing-dev).
 $(OUTPUT)/sa-integrity: TOOLS_LIBS += -luring
+# sa-fileio (bench/io.sh, t_latency_fileio*): libaio (libaio-dev) and liburing.
+$(OUTPUT)/sa-fileio: TOOLS_LIBS += -laio -luring
 
 # Debian packages the build, tests, demo and bench need (installed when missing).
 DEB_PKGS := python3 clang llvm libbpf-dev bpftool iproute2 iperf3 cgroup-tools libcgroup-dev \
 	libelf-dev zlib1g-dev pkg-config jq gcc make util-linux procps liburing-dev \
-	golang-go haproxy libclang-rt-dev valgrind
+	golang-go haproxy libclang-rt-dev valgrind libaio-dev
 deps:
 	@./scripts/deps.sh $(DEB_PKGS)
 
