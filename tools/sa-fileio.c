@@ -20,6 +20,7 @@
 #include <libaio.h>
 #include <liburing.h>
 #include <pthread.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include "tool_util.h"
@@ -43,6 +44,13 @@ static struct {
 } o = { .engine = E_PREAD, .qd = 1, .direct = -1, .seed = 1, .phases = 1 };
 
 static int fd;
+/* SIGTERM/SIGINT: end a --seconds run early, still printing the JSON */
+static volatile sig_atomic_t stop;
+
+static void on_stop(int sig)
+{
+	stop = 1;
+}
 static uint64_t nblocks;
 static bool used_direct;
 
@@ -68,7 +76,8 @@ static void usage(FILE *f)
 "  --lockstep       submit N, wait for all N (exact per-call entry counts)\n"
 "  --phases N       run --ops N times; after phase i create D/done-i and wait\n"
 "                   for D/go-(i+1) before the next (no syscall of the traced\n"
-"                   kinds happens between phases)\n");
+"                   kinds happens between phases)\n"
+"SIGTERM or SIGINT ends a --seconds run early (the JSON is still printed).\n");
 }
 
 static uint64_t rng;
@@ -182,7 +191,7 @@ static void *pread_thread(void *arg)
 	char *buf = xbuf();
 	uint64_t r = p->seed;
 
-	while (p->limit ? p->ops < p->limit : now() < p->t_end) {
+	while (p->limit ? p->ops < p->limit : !stop && now() < p->t_end) {
 		uint64_t off;
 		ssize_t n;
 
@@ -241,7 +250,7 @@ static void run_libaio(uint64_t ops, double t_end)
 	for (int i = 0; i < o.qd; i++)
 		free_idx[i] = i;
 	for (;;) {
-		bool more = ops ? issued < ops : now() < t_end;
+		bool more = ops ? issued < ops : !stop && now() < t_end;
 		int n = 0, r;
 
 		/* refill (lockstep: only when everything came back) */
@@ -303,7 +312,7 @@ static void run_uring(uint64_t ops, double t_end)
 	for (int i = 0; i < o.qd; i++)
 		free_idx[i] = i;
 	for (;;) {
-		bool more = ops ? issued < ops : now() < t_end;
+		bool more = ops ? issued < ops : !stop && now() < t_end;
 		unsigned int n = 0, wait;
 		struct io_uring_cqe *cqe;
 		unsigned head, seen = 0;
@@ -419,6 +428,10 @@ int main(int argc, char **argv)
 	if (optind < argc || !o.file || o.qd < 1 || o.qd > 1024 || (!o.ops == !(o.seconds > 0)) ||
 	    o.phases < 1 || (o.phases > 1 && (!o.phase_dir || !o.ops)))
 		goto bad;
+	struct sigaction sa = { .sa_handler = on_stop };	/* no SA_RESTART */
+
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
 	if (o.create)
 		create_file();
 	open_file();
