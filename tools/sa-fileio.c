@@ -72,7 +72,8 @@ static void usage(FILE *f)
 "4 KiB random reads; prints JSON (ops/s, its own syscall counts).\n"
 "  --create BYTES   (re)write F with BYTES of data first, then drop it from the\n"
 "                   page cache (posix_fadvise DONTNEED after fsync)\n"
-"  --direct         O_DIRECT: auto = where the filesystem accepts it\n"
+"  --direct         O_DIRECT: auto = where the filesystem accepts it; without it\n"
+"                   the file is dropped from the page cache when opened\n"
 "  --lockstep       submit N, wait for all N (exact per-call entry counts)\n"
 "  --phases N       run --ops N times; after phase i create D/done-i and wait\n"
 "                   for D/go-(i+1) before the next (no syscall of the traced\n"
@@ -102,8 +103,11 @@ static void wait_for(const char *f)
 {
 	struct timespec ts = { 0, 5 * 1000 * 1000 };
 
-	while (access(f, F_OK))
+	while (access(f, F_OK)) {
+		if (stop)
+			exit(1);
 		nanosleep(&ts, NULL);
+	}
 }
 
 /* create without write(): open + close only, outside the traced syscalls */
@@ -163,8 +167,11 @@ static void open_file(void)
 		fprintf(stderr, TOOL_NAME ": %s: smaller than %d bytes\n", o.file, BS);
 		exit(1);
 	}
-	if (!used_direct)
+	if (!used_direct) {
+		/* buffered: start from an empty page cache for this file, every run */
+		posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED);
 		posix_fadvise(fd, 0, 0, POSIX_FADV_RANDOM);
+	}
 }
 
 static void *xbuf(void)
