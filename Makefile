@@ -181,3 +181,9 @@ soak: deps soak-deps
 # REPS=N: repetitions of every measurement (default 3).
 bench: all
 	./bench/run.sh $(if $(QUICK),--quick) $(if $(REPS),--reps $(REPS))
+
+# File I/O under the latency probes (docs/latency.md): pread vs libaio vs io_uring,
+# into bench/results/io/. Optional, not part of `make bench`; reports, never fails on a number.
+.PHONY: bench-io
+bench-io: all
+	./bench/io.sh $(if $(QUICK),--quick) $(if $(REPS),--reps $(REPS))
