@@ -88,7 +88,10 @@ plain() {
 # traced ENGINE QD: one run under the probes; prints {"workload":..., "latency":...}
 traced() {
 	local go=$TMPD/go w t i
-	rm -f "$go"
+	# the previous run's files go first: a grep of the old t.err (the shell
+	# truncates it in the child, maybe after our first look) would see "Tracing"
+	rm -f "$go" "$TMPD/t.err" "$TMPD/t.json" "$TMPD/w.json"
+	: >"$TMPD/t.err"
 	"$FIO" --file "$F" --engine "$1" --qd "$2" --seconds "$SECONDS_" --seed "$RANDOM" --wait "$go" \
 		>"$TMPD/w.json" 2>"$TMPD/w.err" &
 	w=$!

@@ -1030,7 +1030,7 @@ int do_latency(int argc, char **argv)
 				     LAT_TASK_COMM_LEN - 1);
 	if (env.preset && !strcmp(env.preset, "list")) {
 		if (nfilters || env.syscalls)
-			return ctl_usage_err("latency: --preset list takes no other option but -j/-p");
+			return ctl_usage_err("latency: --preset list takes no filter and no --syscalls");
 		print_presets();
 		return EXIT_OK;
 	}
