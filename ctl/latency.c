@@ -44,7 +44,6 @@
 #define SYSCALL_PREFIX "sys_"
 #endif
 
-
 enum mech { MECH_FENTRY, MECH_TP_BTF, MECH_RAW_TP, MECH_NR };
 static const char *mech_names[MECH_NR] = { "fentry", "tp_btf", "raw_tp" };
 static const char *mech_desc[MECH_NR] = {
@@ -232,7 +231,6 @@ static struct latency_bpf *load_mech(enum mech m, const struct btf *vmlinux_btf,
 	skel->rodata->filter_cg = env.cgroup != NULL;
 	for (int i = 0; i < nslots; i++) {
 		static const char *const forks[] = { "fork", "vfork", "clone", "clone3" };
-
 		const struct lat_entries *en = lat_entries_find(slots[i].name);
 
 		skel->rodata->nr_slot[slots[i].nr] = i + 1;
