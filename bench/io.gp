@@ -16,7 +16,7 @@ set style histogram clustered gap 1
 set style fill solid 0.8 border -1
 set boxwidth 0.9
 set grid ytics lc rgb "#dddddd"
-set key top left box opaque
+set key below box
 set yrange [0:*]
 set xtics rotate by -30
 set ylabel "reads per second"
