@@ -33,6 +33,6 @@ set xtics auto norotate
 set xlabel "µs"
 set ylabel "fraction of calls"
 set yrange [0:*]
-set key top right box opaque
+set key inside top right box opaque
 plot for [i=0:ncase-1] hist index i using 1:2 with linespoints lw 2 pt (i + 4) title columnheader(1)
 unset multiplot

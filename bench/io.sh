@@ -17,7 +17,8 @@
 #   --dir DIR    where the temporary file goes (default /var/tmp: a disk
 #                filesystem; O_DIRECT is used where it accepts it, otherwise
 #                the file is dropped from the page cache before every run)
-#   --out DIR    results (default bench/results/io): latest.md, io.json, io.png
+#   --out DIR    results (default bench/results/io, with --quick bench/results/io/quick):
+#                latest.md, io.json, io.png
 #   --no-fio     skip the fio cross-check of the untraced throughput
 #
 # pread at QD 32 is 32 threads with one pread each. Needs root (the probes)
@@ -29,7 +30,7 @@ ROOT=$(cd "$BENCH_DIR/.." && pwd)
 BUILD=${BUILD:-$ROOT/build}
 FIO=$BUILD/sa-fileio
 CTL=$BUILD/sockaccelctl
-REPS=1 SECONDS_=5 SIZE=256 DIR=/var/tmp OUT=$ROOT/bench/results/io USE_FIO=1 QUICK=
+REPS=1 SECONDS_=5 SIZE=256 DIR=/var/tmp OUT= USE_FIO=1 QUICK=
 while [ $# -gt 0 ]; do
 	case $1 in
 	--quick) QUICK=1 SECONDS_=1 SIZE=64 ;;
@@ -39,11 +40,13 @@ while [ $# -gt 0 ]; do
 	--dir) DIR=$2; shift ;;
 	--out) OUT=$2; shift ;;
 	--no-fio) USE_FIO= ;;
-	-h | --help) sed -n '3,25p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h | --help) awk 'NR > 2 && /^#/ { sub(/^# ?/, ""); print; next } NR > 2 { exit }' "$0"; exit 0 ;;
 	*) echo "io.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
 	esac
 	shift
 done
+# a quick run does not overwrite the full run's results
+[ -n "$OUT" ] || OUT=$ROOT/bench/results/io${QUICK:+/quick}
 [[ $REPS =~ ^[1-9][0-9]*$ ]] || { echo "io.sh: --reps needs a positive number" >&2; exit 2; }
 [[ $SIZE =~ ^[1-9][0-9]*$ ]] || { echo "io.sh: --size needs a number of MiB" >&2; exit 2; }
 [[ $SECONDS_ =~ ^[0-9]+(\.[0-9]+)?$ ]] || { echo "io.sh: --seconds needs a number" >&2; exit 2; }
