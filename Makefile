@@ -111,12 +111,14 @@ $(OUTPUT)/%: tools/%.c $(wildcard tools/*.h) | $(OUTPUT)
 
 # sa-integrity's uring send/recv modes need liburing (liburing-dev).
 $(OUTPUT)/sa-integrity: TOOLS_LIBS += -luring
+# sa-fileio (bench/io.sh, t_latency_fileio*): libaio (libaio-dev) and liburing.
+$(OUTPUT)/sa-fileio: TOOLS_LIBS += -laio -luring
 
 # Debian packages the build, tests, demo and bench need (installed when missing).
 DEB_PKGS := python3 clang llvm libbpf-dev bpftool iproute2 iperf3 cgroup-tools libcgroup-dev \
 	libelf-dev zlib1g-dev pkg-config jq gcc make util-linux procps liburing-dev \
 	golang-go haproxy libclang-rt-dev valgrind libinih-dev libsystemd-dev systemd \
-	python3-docutils bash-completion lintian debhelper dpkg-dev fakeroot
+	python3-docutils bash-completion lintian debhelper dpkg-dev fakeroot libaio-dev
 # --metrics (libmicrohttpd) and its test (promtool and a real Prometheus server).
 DEB_PKGS += libmicrohttpd-dev prometheus curl
 deps:
@@ -243,3 +245,9 @@ soak: deps soak-deps
 bench: all
 	$(MAKE) SA_BARE=1 OUTPUT=build-bare all
 	./bench/run.sh $(if $(QUICK),--quick) $(if $(REPS),--reps $(REPS))
+
+# File I/O under the latency probes (docs/latency.md): pread vs libaio vs io_uring,
+# into bench/results/io/. Optional, not part of `make bench`; reports, never fails on a number.
+.PHONY: bench-io
+bench-io: all
+	./bench/io.sh $(if $(QUICK),--quick) $(if $(REPS),--reps $(REPS))

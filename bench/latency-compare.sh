@@ -60,6 +60,9 @@ MECH=unknown
 tracer_start() {
 	local cg=$1 out=$2 i filter=()
 	[ "$cg" != - ] && filter=(--cgroup "$cg")
+	# OUT is reused between repetitions: the old .err (with its "Tracing" line)
+	# must not be seen before the new tracer's shell has truncated it
+	rm -f "$out.err"
 	"$CTL" latency -v -u -j "${filter[@]}" >"$out" 2>"$out.err" &
 	TRACER_PID=$!
 	for i in $(seq 200); do

@@ -35,6 +35,10 @@ const volatile bool filter_cg = false;		/* --cgroup: cgroup_map[0] and below */
 const volatile __u32 targ_unit = LAT_NSEC;
 const volatile __u8 nr_slot[LAT_MAX_NR] = {};	/* tracepoints: syscall nr -> slot + 1 */
 const volatile __u32 fork_slots = 0;		/* bit s: slot s is fork/vfork/clone/clone3 */
+const volatile __u32 entry_slots = 0;		/* bit s: sum slot s's return value (lat_misc.ret) */
+const volatile __u32 arg1_slots = 0;		/* bit s: sum its argument 1 (lat_misc.arg1) */
+const volatile __u32 arg2_slots = 0;		/* bit s: sum its argument 2 (lat_misc.arg2) */
+const volatile __u32 uring_slot = LAT_MAX_SYSCALLS;	/* io_uring_enter's slot; none */
 
 #define E2BIG_ 7
 #define ERESTARTSYS		512
@@ -233,7 +237,48 @@ static __always_inline int on_enter(__u32 cur, bool btf)
 	return 0;
 }
 
-static __always_inline int on_exit(__u32 cur, long ret, bool btf)
+/*
+ * Argument n (1 or 2) of the syscall, from the user registers saved at entry
+ * (the syscall does not change them; only the return register is written
+ * before sys_exit, and arm64 keeps its argument 0 in orig_x0, which is not
+ * needed here). regs_btf: a BTF pointer that can be read directly (tp_btf).
+ */
+static __always_inline __u64 syscall_arg(struct pt_regs *regs, int n, bool regs_btf)
+{
+#if defined(__TARGET_ARCH_x86)
+	if (regs_btf)
+		return n == 1 ? regs->si : regs->dx;
+	return n == 1 ? BPF_CORE_READ(regs, si) : BPF_CORE_READ(regs, dx);
+#elif defined(__TARGET_ARCH_arm64)
+	if (regs_btf)
+		return n == 1 ? regs->regs[1] : regs->regs[2];
+	return n == 1 ? BPF_CORE_READ(regs, regs[1]) : BPF_CORE_READ(regs, regs[2]);
+#else
+	return 0;
+#endif
+}
+
+/* A call of slot that returned ret >= 0: entries it moved (entry_slots). */
+static __always_inline void record_entries(__u32 slot, long ret, struct pt_regs *regs,
+					   bool regs_btf)
+{
+	struct lat_misc *m;
+
+	if (slot >= 32 || !((entry_slots >> slot) & 1) || ret < 0 || !regs)
+		return;
+	m = misc_of(slot);
+	if (!m)
+		return;
+	m->ret += ret;
+	/* the counts are unsigned int arguments: the upper half is not theirs */
+	if ((arg1_slots >> slot) & 1)
+		m->arg1 += (__u32)syscall_arg(regs, 1, regs_btf);
+	if ((arg2_slots >> slot) & 1)
+		m->arg2 += (__u32)syscall_arg(regs, 2, regs_btf);
+}
+
+static __always_inline int on_exit(__u32 cur, long ret, bool btf, struct pt_regs *regs,
+				   bool regs_btf)
 {
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
 	struct lat_start *e;
@@ -267,6 +312,7 @@ static __always_inline int on_exit(__u32 cur, long ret, bool btf)
 	}
 	record(e->slot, now - e->start_ns, slept || (e->flags & LAT_F_SLEPT),
 	       ret < 0 && ret > -4096, false, e->flags & LAT_F_RESTARTED);
+	record_entries(e->slot, ret, regs, regs_btf);
 	e->state = LAT_IDLE;
 	return 0;
 }
@@ -341,7 +387,7 @@ static __always_inline int tp_exit(struct pt_regs *regs, long ret, bool btf)
 {
 	__u32 s = slot_of_nr(regs_syscall_nr(regs, btf));
 
-	return s && !compat_syscall(btf) ? on_exit(s - 1, ret, btf) : 0;
+	return s && !compat_syscall(btf) ? on_exit(s - 1, ret, btf, regs, btf) : 0;
 }
 
 /*
@@ -426,8 +472,12 @@ int lat_fexit_##n(void *ctx)						\
 {									\
 	__u64 ret = 0;							\
 									\
+	__u64 regs = 0;							\
+									\
 	bpf_get_func_ret(ctx, &ret);					\
-	return on_exit(n, (long)ret, true);				\
+	/* __<arch>_sys_<name>(const struct pt_regs *regs) */		\
+	bpf_get_func_arg(ctx, 0, &regs);				\
+	return on_exit(n, (long)ret, true, (struct pt_regs *)regs, false); \
 }
 
 LAT_FENTRY_PAIR(0)  LAT_FENTRY_PAIR(1)  LAT_FENTRY_PAIR(2)  LAT_FENTRY_PAIR(3)
@@ -452,5 +502,32 @@ int lat_fexit_rs(void *ctx)
 	__u64 ret = 0;
 
 	bpf_get_func_ret(ctx, &ret);
-	return on_exit(LAT_SLOT_RESTART, (long)ret, true);
+	return on_exit(LAT_SLOT_RESTART, (long)ret, true, NULL, false);
+}
+
+/*
+ * io_uring completions: io_uring:io_uring_complete fires once per CQE posted
+ * (since 5.1; the arguments changed over time, none is read here, so a raw
+ * tracepoint works on every version). Completions of a thread's requests are
+ * posted in that thread's context (task work, inside io_uring_enter's wait
+ * or on its way back to user space) or by the ring's io-wq workers, which
+ * belong to the same process: the filter applies as for syscalls.
+ */
+SEC("raw_tp/io_uring_complete")
+int BPF_PROG(lat_cqe_raw)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct lat_start *e;
+	struct lat_misc *m;
+
+	if (uring_slot >= LAT_MAX_SYSCALLS || !pass_filter())
+		return 0;
+	m = misc_of(uring_slot);
+	if (!m)
+		return 0;
+	m->cqes++;
+	e = bpf_map_lookup_elem(&starts, &tid);
+	if (e && e->state == LAT_ACTIVE && e->slot == uring_slot)
+		m->cqes_in_call++;
+	return 0;
 }

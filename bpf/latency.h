@@ -42,6 +42,16 @@ struct lat_misc {
 	__u64 unmatched;	/* returns without a recorded entry (in flight at start) */
 	__u64 dropped;		/* entries not recorded: the start map was full */
 	__u64 exited;		/* thread exited inside the syscall (no return seen) */
+	/* Syscalls that move queue entries (rodata entry_slots: io_submit,
+	 * io_getevents, io_uring_enter, ...), over calls that returned >= 0: */
+	__u64 arg1;		/* sum of argument 1 (0-based): to_submit, nr, min_nr */
+	__u64 arg2;		/* sum of argument 2: min_complete, nr */
+	__u64 ret;		/* sum of the return values: entries submitted, events reaped */
+	/* The io_uring_enter slot: io_uring:io_uring_complete events (CQEs
+	 * posted) in the filtered threads, and how many of them were posted
+	 * while the thread was inside io_uring_enter. */
+	__u64 cqes;
+	__u64 cqes_in_call;
 };
 
 /* Per-thread state, "starts" hash keyed by thread id. */

@@ -25,6 +25,7 @@
 #include "ctl.h"
 #include "feature_table.h"
 #include "histogram.h"
+#include "latency_presets.h"
 #include "latency_syscalls.h"
 #include "output.h"
 #include "parse.h"
@@ -43,10 +44,6 @@
 #define SYSCALL_PREFIX "sys_"
 #endif
 
-static const char *default_syscalls =
-	"sendto,sendmsg,sendmmsg,write,writev,recvfrom,recvmsg,recvmmsg,read,readv,"
-	"epoll_wait,epoll_pwait,poll,io_uring_enter";
-
 enum mech { MECH_FENTRY, MECH_TP_BTF, MECH_RAW_TP, MECH_NR };
 static const char *mech_names[MECH_NR] = { "fentry", "tp_btf", "raw_tp" };
 static const char *mech_desc[MECH_NR] = {
@@ -61,7 +58,8 @@ static struct {
 	const char *comm;
 	double duration;	/* 0: until a signal */
 	double interval;	/* 0: one block at the end */
-	const char *syscalls;
+	const char *syscalls;	/* --syscalls, or NULL */
+	const char *preset;	/* --preset, or NULL */
 	enum lat_unit unit;
 	int verbose;
 	int mech;		/* -1: auto */
@@ -71,6 +69,9 @@ static struct {
 static struct lat_slot slots[LAT_MAX_SYSCALLS];
 static int nslots;
 static volatile sig_atomic_t exiting;
+/* io_uring_enter traced: why its completions are not counted, or NULL */
+static char cqe_note[256];
+static int uring_slot_idx = -1;
 
 struct snap {
 	struct lat_hist h[LAT_MAX_SYSCALLS][LAT_NR_CLASSES];
@@ -108,7 +109,9 @@ static void usage(void)
 {
 	printf(
 "Usage: sockaccelctl latency [--cgroup CGROUP | --pid PID | --comm NAME]\n"
-"                            [-d SECONDS] [-i SECONDS] [--syscalls LIST] [-m|-u] [-j] [-v]\n"
+"                            [-d SECONDS] [-i SECONDS] [--preset NAME | --syscalls LIST]\n"
+"                            [-m|-u] [-j] [-v]\n"
+"       sockaccelctl latency --preset list\n"
 "\n"
 "Time system calls and print, per syscall: calls, errors, total time, a log2\n"
 "histogram and p50/p99 estimates. Calls that slept (blocking waits: a recv or\n"
@@ -123,10 +126,11 @@ static void usage(void)
 "        --comm NAME        only threads with this command name (15 chars max)\n"
 "    -d, --duration SECONDS stop after SECONDS (default: at Ctrl-C)\n"
 "    -i, --interval SECONDS one block per interval (Ctrl-C prints the last one)\n"
-"    -s, --syscalls LIST    comma-separated syscall names, at most %d (default:\n"
-"                           sendto,sendmsg,sendmmsg,write,writev,recvfrom,recvmsg,\n"
-"                           recvmmsg,read,readv,epoll_wait,epoll_pwait,poll,\n"
-"                           io_uring_enter)\n"
+"        --preset NAME      a named set of syscalls: sockets (the default), file\n"
+"                           (read/write, pread/pwrite, vectored, libaio, io_uring,\n"
+"                           fsync...), all; `--preset list` lists them\n"
+"    -s, --syscalls LIST    comma-separated syscall names, at most %d, instead of\n"
+"                           a preset\n"
 "    -m, --milliseconds     histograms in milliseconds\n"
 "    -u, --microseconds     histograms in microseconds (default: nanoseconds)\n"
 "    -j, --json             JSON, one object per block (bucket bounds explicit)\n"
@@ -147,6 +151,7 @@ static void usage(void)
 "    sockaccelctl latency -u -d 10                 # all processes, 10 s, usecs\n"
 "    sockaccelctl latency --cgroup myservice -i 1  # one block per second\n"
 "    sockaccelctl latency --pid 1234 --syscalls sendto,recvfrom -m\n"
+"    sockaccelctl latency --preset file --comm fio -u  # libaio/io_uring/pread\n"
 "    sockaccelctl -j latency --comm iperf3 -d 5    # JSON\n",
 	LAT_MAX_SYSCALLS, LAT_DEFAULT_THREADS);
 }
@@ -226,8 +231,18 @@ static struct latency_bpf *load_mech(enum mech m, const struct btf *vmlinux_btf,
 	skel->rodata->filter_cg = env.cgroup != NULL;
 	for (int i = 0; i < nslots; i++) {
 		static const char *const forks[] = { "fork", "vfork", "clone", "clone3" };
+		const struct lat_entries *en = lat_entries_find(slots[i].name);
 
 		skel->rodata->nr_slot[slots[i].nr] = i + 1;
+		if (en) {
+			skel->rodata->entry_slots |= 1u << i;
+			if (en->arg1)
+				skel->rodata->arg1_slots |= 1u << i;
+			if (en->arg2)
+				skel->rodata->arg2_slots |= 1u << i;
+		}
+		if (!strcmp(slots[i].name, "io_uring_enter"))
+			skel->rodata->uring_slot = i;
 		for (size_t k = 0; k < sizeof(forks) / sizeof(forks[0]); k++)
 			if (!strcmp(slots[i].name, forks[k]))
 				skel->rodata->fork_slots |= 1u << i;
@@ -279,6 +294,9 @@ static struct latency_bpf *load_mech(enum mech m, const struct btf *vmlinux_btf,
 		bpf_program__set_autoload(skel->progs.lat_exec_raw, true);
 		break;
 	}
+	/* io_uring completions, whatever the mechanism (attached apart: optional) */
+	bpf_program__set_autoload(skel->progs.lat_cqe_raw,
+				  skel->rodata->uring_slot < LAT_MAX_SYSCALLS);
 	err = latency_bpf__load(skel);
 	if (err) {
 		snprintf(why, whylen, "load failed: %s", strerror(-err));
@@ -401,6 +419,28 @@ static int attach_mech(struct latency_bpf *skel, enum mech m, char *why, size_t 
 	return 0;
 }
 
+/*
+ * The io_uring completion counter: optional. Without the tracepoint (no
+ * CONFIG_IO_URING, or a kernel that does not have it) the run goes on and
+ * the output says why "completed" is missing.
+ */
+static void attach_cqe(struct latency_bpf *skel)
+{
+	struct bpf_link *l;
+
+	cqe_note[0] = '\0';
+	if (!bpf_program__autoload(skel->progs.lat_cqe_raw))
+		return;
+	l = bpf_program__attach(skel->progs.lat_cqe_raw);
+	if (!l) {
+		snprintf(cqe_note, sizeof(cqe_note),
+			 "tracepoint io_uring:io_uring_complete not available: %s", strerror(errno));
+		vinfo("io_uring completions not counted: %s", cqe_note);
+		return;
+	}
+	links[nlinks++] = l;
+}
+
 /* ---------------------------------------------------------------- reading */
 
 static int read_snap(struct latency_bpf *skel, struct snap *s)
@@ -454,6 +494,11 @@ static int read_snap(struct latency_bpf *skel, struct snap *s)
 			s->m[i].unmatched += mv[cpu].unmatched;
 			s->m[i].dropped += mv[cpu].dropped;
 			s->m[i].exited += mv[cpu].exited;
+			s->m[i].arg1 += mv[cpu].arg1;
+			s->m[i].arg2 += mv[cpu].arg2;
+			s->m[i].ret += mv[cpu].ret;
+			s->m[i].cqes += mv[cpu].cqes;
+			s->m[i].cqes_in_call += mv[cpu].cqes_in_call;
 		}
 	}
 	while (!bpf_map_get_next_key(sfd, prev, &next)) {
@@ -488,6 +533,11 @@ static void snap_sub(struct snap *d, const struct snap *a, const struct snap *b)
 		d->m[i].unmatched = a->m[i].unmatched - b->m[i].unmatched;
 		d->m[i].dropped = a->m[i].dropped - b->m[i].dropped;
 		d->m[i].exited = a->m[i].exited - b->m[i].exited;
+		d->m[i].arg1 = a->m[i].arg1 - b->m[i].arg1;
+		d->m[i].arg2 = a->m[i].arg2 - b->m[i].arg2;
+		d->m[i].ret = a->m[i].ret - b->m[i].ret;
+		d->m[i].cqes = a->m[i].cqes - b->m[i].cqes;
+		d->m[i].cqes_in_call = a->m[i].cqes_in_call - b->m[i].cqes_in_call;
 	}
 	d->inflight = a->inflight;
 }
@@ -603,6 +653,52 @@ static void text_class_section(const struct snap *d, int c, const char *title)
 	}
 }
 
+/*
+ * Queue entries of a libaio/io_uring syscall (calls that succeeded): an
+ * "entries" object in the syscall's JSON object, or one text line.
+ */
+static void print_entries(int i, const struct snap *d)
+{
+	const struct lat_entries *en = lat_entries_find(slots[i].name);
+	const struct lat_misc *m = &d->m[i];
+	struct lat_hist t = sum_classes(d->h[i]);
+	uint64_t ok = t.count - t.errors - t.interrupted;
+	char fmt[96];
+
+	if (!en)
+		return;
+	open_json_object("entries");
+	print_uint("calls", "%llu calls", ok);
+	snprintf(fmt, sizeof(fmt), ", %s %%llu", en->arg1);
+	print_uint(en->arg1, fmt, m->arg1);
+	if (en->arg2) {
+		snprintf(fmt, sizeof(fmt), ", %s %%llu", en->arg2);
+		print_uint(en->arg2, fmt, m->arg2);
+	}
+	snprintf(fmt, sizeof(fmt), ", %s %%llu", en->ret);
+	print_uint(en->ret, fmt, m->ret);
+	if (ok)
+		print_float("per_call", " (%.2f per call)", (double)m->ret / ok);
+	else
+		print_null("per_call", NULL);
+	if (i == uring_slot_idx) {
+		if (cqe_note[0]) {
+			print_null("completed", ", completed: not counted");
+			print_string("completed_note", " (%s)", cqe_note);
+		} else {
+			print_uint("completed", ", completed %llu", m->cqes);
+			if (ok)
+				print_float("completed_per_call", " (%.2f per call", (double)m->cqes / ok);
+			else
+				print_null("completed_per_call", " (");
+			print_uint("completed_in_call", ", %llu while inside io_uring_enter)",
+				   m->cqes_in_call);
+		}
+	}
+	print_text("\n");
+	close_json_object();
+}
+
 static void print_block(const struct snap *d, double secs, const char *mech,
 			const struct sa_cgroup *cg)
 {
@@ -614,6 +710,10 @@ static void print_block(const struct snap *d, double secs, const char *mech,
 	open_json_object(NULL);
 	if (json_wtr) {
 		print_string("mechanism", NULL, mech);
+		if (env.preset)
+			print_string("preset", NULL, env.preset);
+		else
+			print_null("preset", NULL);
 		print_string("unit", NULL, unit_name());
 		print_uint("timestamp", NULL, (uint64_t)time(NULL));
 		print_float("interval_s", NULL, round(secs * 1000) / 1000);
@@ -666,6 +766,7 @@ static void print_block(const struct snap *d, double secs, const char *mech,
 			json_percentile("p99", p99);
 			json_class("ran", &d->h[i][LAT_RAN]);
 			json_class("blocked", &d->h[i][LAT_BLOCKED]);
+			print_entries(i, d);
 			close_json_object();
 		} else {
 			char tot[32], s50[32], s99[32];
@@ -688,11 +789,56 @@ static void print_block(const struct snap *d, double secs, const char *mech,
 	print_uint("inflight", ", in flight now %llu\n", d->inflight);
 
 	if (!json_wtr) {
+		bool hdr_done = false;
+
+		for (int i = 0; i < nslots; i++) {
+			if (!lat_entries_find(slots[i].name) || !sum_classes(d->h[i]).count)
+				continue;
+			if (!hdr_done)
+				printf("\nQueue entries (calls that succeeded; per call = average)\n");
+			hdr_done = true;
+			printf("%s: ", slots[i].name);
+			print_entries(i, d);
+		}
 		text_class_section(d, LAT_RAN, "CPU cost: calls that did not sleep");
 		text_class_section(d, LAT_BLOCKED, "Blocking waits: calls that slept");
 		printf("\n");
 		fflush(stdout);
 	}
+	close_json_object();
+	output_end();
+}
+
+/* `latency --preset list`: the presets and their syscalls (on this architecture). */
+static void print_presets(void)
+{
+	output_begin(pretty_output);
+	open_json_object(NULL);
+	open_json_array("presets", NULL);
+	if (!json_wtr)
+		printf("%-8s %s\n", "PRESET", "SYSCALLS");
+	for (const struct lat_preset *p = lat_presets; p->name; p++) {
+		char list[1024];
+
+		lat_preset_syscalls(p, list, sizeof(list));
+		open_json_object(NULL);
+		print_string("name", "%-8s ", p->name);
+		print_bool("default", NULL, p == lat_presets);
+		print_string("description", "%s\n", p->desc);
+		open_json_array("syscalls", NULL);
+		for (const char *s = list; *s;) {
+			size_t n = strcspn(s, ",");
+			char name[64];
+
+			snprintf(name, sizeof(name), "%.*s", (int)n, s);
+			print_string(NULL, NULL, name);
+			s += n + (s[n] == ',');
+		}
+		close_json_array(NULL);
+		print_text("%-8s %s\n", "", list);
+		close_json_object();
+	}
+	close_json_array(NULL);
 	close_json_object();
 	output_end();
 }
@@ -759,7 +905,7 @@ void latency_print_feature(void)
 
 int do_latency(int argc, char **argv)
 {
-	enum { OPT_PID = 1000, OPT_COMM, OPT_MECH, OPT_MAX_THREADS };
+	enum { OPT_PID = 1000, OPT_COMM, OPT_MECH, OPT_MAX_THREADS, OPT_PRESET };
 	static const struct option opts[] = {
 		{ "cgroup", required_argument, NULL, 'c' },
 		{ "pid", required_argument, NULL, OPT_PID },
@@ -767,6 +913,7 @@ int do_latency(int argc, char **argv)
 		{ "duration", required_argument, NULL, 'd' },
 		{ "interval", required_argument, NULL, 'i' },
 		{ "syscalls", required_argument, NULL, 's' },
+		{ "preset", required_argument, NULL, OPT_PRESET },
 		{ "milliseconds", no_argument, NULL, 'm' },
 		{ "microseconds", no_argument, NULL, 'u' },
 		{ "json", no_argument, NULL, 'j' },
@@ -790,7 +937,6 @@ int do_latency(int argc, char **argv)
 
 	memset(&env, 0, sizeof(env));
 	env.mech = -1;
-	env.syscalls = default_syscalls;
 	optind = 0;
 	opterr = 0;	/* one error line, ours */
 	while ((opt = getopt_long(argc, argv, "c:d:i:s:mujpvh", opts, NULL)) >= 0) {
@@ -821,6 +967,9 @@ int do_latency(int argc, char **argv)
 			break;
 		case 's':
 			env.syscalls = optarg;
+			break;
+		case OPT_PRESET:
+			env.preset = optarg;
 			break;
 		case 'm':
 			if (env.unit == LAT_USEC)
@@ -877,9 +1026,32 @@ int do_latency(int argc, char **argv)
 	if (env.comm && strlen(env.comm) >= LAT_TASK_COMM_LEN)
 		return ctl_usage_err("latency: --comm: command names are at most %d characters",
 				     LAT_TASK_COMM_LEN - 1);
-	r = parse_syscalls(env.syscalls);
+	if (env.preset && !strcmp(env.preset, "list")) {
+		if (nfilters || env.syscalls)
+			return ctl_usage_err("latency: --preset list takes no filter and no --syscalls");
+		print_presets();
+		return EXIT_OK;
+	}
+	/* One rule: a preset or an explicit list, never a mix (no guessing
+	 * whether --syscalls narrows or extends the preset). */
+	if (env.preset && env.syscalls)
+		return ctl_usage_err("latency: --preset and --syscalls exclude each other");
+	if (env.syscalls) {
+		r = parse_syscalls(env.syscalls);
+	} else {
+		const struct lat_preset *p = lat_preset_find(env.preset ? env.preset : lat_presets[0].name);
+		char list[1024];
+
+		if (!p)
+			return ctl_usage_err("latency: unknown preset '%s' (see --preset list)", env.preset);
+		env.preset = p->name;
+		r = parse_syscalls(lat_preset_syscalls(p, list, sizeof(list)));
+	}
 	if (r)
 		return r;
+	for (int i = 0; i < nslots; i++)
+		if (!strcmp(slots[i].name, "io_uring_enter"))
+			uring_slot_idx = i;
 
 	libbpf_set_print(libbpf_print);
 	if (sa_check_privileges(err, sizeof(err))) {
@@ -948,6 +1120,7 @@ int do_latency(int argc, char **argv)
 		goto out;
 	}
 	vinfo("using %s: %s", mech_names[m], mech_desc[m]);
+	attach_cqe(skel);
 	remember_prog_ids(skel);
 
 	cur = calloc(1, sizeof(*cur));
@@ -968,8 +1141,9 @@ int do_latency(int argc, char **argv)
 			snprintf(what, sizeof(what), "of comm '%s'", env.comm);
 		else
 			snprintf(what, sizeof(what), "of all processes");
-		fprintf(stderr, "Tracing %d syscall%s %s with %s... Hit Ctrl-C to end.\n", nslots,
-			nslots == 1 ? "" : "s", what, mech_names[m]);
+		fprintf(stderr, "Tracing %d syscall%s%s%s %s with %s... Hit Ctrl-C to end.\n", nslots,
+			nslots == 1 ? "" : "s", env.preset ? " of preset " : "",
+			env.preset ? env.preset : "", what, mech_names[m]);
 	}
 
 	t_start = t_prev = now_mono();
