@@ -86,6 +86,7 @@ has $C "sockaccelctl teardown --" --timeout --force
 has $C "sockaccelctl run -" --name --parent --timeout --
 has $C "sockaccelctl latency --m" --milliseconds --microseconds --mechanism --max-threads
 has $C "sockaccelctl latency --mechanism " auto fentry tp_btf raw_tp
+has $C "sockaccelctl latency --preset " sockets file all list
 hasnt $C "sockaccelctl status " status --force
 # an abbreviated command is taken as sockaccelctl takes it
 has $C "sockaccelctl det --f" --force
