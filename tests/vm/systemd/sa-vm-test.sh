@@ -8,10 +8,11 @@ export HOME=/root TERM=dumb LANG=C.UTF-8
 read -r up _ </proc/uptime
 echo "sa-vm: systemd $(systemctl --version | awk 'NR == 1 { print $2 }') is pid 1 ($(cat /proc/1/comm)); the test unit started at ${up}s of uptime"
 echo "SA-VM-START"
-timeout -k 10 "${SA_SCENARIO_TIMEOUT:-480}" bash "$SA_ROOT/tests/vm/systemd/scenario.sh" </dev/null 2>&1 |
-	tee /.sa-vm/out/scenario.log
+mkdir -p /.sa-vm/out/logs	# kept on the host with SA_VM_LOG_DIR
+timeout -k 10 "${SA_SCENARIO_TIMEOUT:-420}" bash "$SA_ROOT/tests/vm/systemd/scenario.sh" </dev/null 2>&1 |
+	tee /.sa-vm/out/logs/scenario.log
 rc=${PIPESTATUS[0]}
-[ "$rc" = 124 ] && echo "sa-vm: the scenario timed out after ${SA_SCENARIO_TIMEOUT:-480}s"
+[ "$rc" = 124 ] && echo "sa-vm: the scenario timed out after ${SA_SCENARIO_TIMEOUT:-420}s"
 echo "$rc" >/.sa-vm/out/rc
 sync
 read -r up _ </proc/uptime

@@ -11,12 +11,13 @@
 # One line per step: PASS NAME, FAIL NAME: WHY, or SKIP NAME: REASON when the
 # feature the step checks is not in this build (the step becomes a check once
 # it is); then "N passed, N failed, N skipped". Each step's output goes to
-# /.sa-vm/out/steps.log (kept on the host with SA_VM_LOG_DIR). Everything here
+# /.sa-vm/out/logs/steps.log (kept in SA_VM_LOG_DIR on the host). Everything here
 # happens in the guest's throwaway root: units, configs and packages included.
 
 set -u -o pipefail
 . /.sa-vm/env
-LOG=/.sa-vm/out/steps.log
+mkdir -p /.sa-vm/out/logs
+LOG=/.sa-vm/out/logs/steps.log
 : >"$LOG"
 PIN=/sys/fs/bpf/sockaccel	# the units' default pin dir: this guest's own bpffs
 np=0 nf=0 ns=0
