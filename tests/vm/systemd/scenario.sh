@@ -326,7 +326,7 @@ else
 		run ls -la "$PIN"
 		fail purge "the pin dir $PIN remains"
 	else
-		pass "purge ($(wc -l </tmp/sa-deb-files) paths gone, no pin dir)"
+		pass "purge (none of the $(wc -l </tmp/sa-deb-files) paths of dpkg -L left, no pin dir)"
 	fi
 fi
 
