@@ -1,3 +1,4 @@
+#!/bin/bash
 # SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 # sa-vm-test.service (tests/vm/systemd/stage2.sh writes the unit): runs the
 # scenario under systemd, bounded; writes its exit status to the output share,

@@ -1,3 +1,4 @@
+#!/bin/bash
 # SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 # Stage 2 of the systemd mode (tests/vm/run-systemd.sh): pid 1 after
 # switch_root, run by the host's bash in the guest's overlay root (the host's /
@@ -100,5 +101,6 @@ cp "$SA_ROOT/tests/vm/systemd/sa-vm-test.sh" /.sa-vm/sa-vm-test.sh || fail "no $
 read -r up _ </proc/uptime
 echo "sa-vm: $(uname -r), $(nproc) CPU(s), $(awk '/MemTotal/ { print int($2 / 1024) " MiB" }' /proc/meminfo); stage 2 done at ${up}s, exec systemd"
 
+# shellcheck disable=SC2093 # the line after runs only if exec failed
 exec /lib/systemd/systemd
 fail "exec /lib/systemd/systemd failed"
