@@ -127,8 +127,11 @@ deps:
 print-deps:
 	@echo $(DEB_PKGS)
 
-# What the kernel matrix adds (tests/vm/run-kernel.sh installs them when missing).
+# What the kernel matrix adds (tests/vm/run-kernel.sh installs them when missing),
+# and what the systemd VM's guest runs from the host's root (tests/vm/run-systemd.sh).
 VM_DEB_PKGS := qemu-system-x86 busybox-static xz-utils kmod
+VM_SYSTEMD_DEB_PKGS := systemd redis-server redis-tools prometheus curl man-db
+VM_DEB_PKGS += $(VM_SYSTEMD_DEB_PKGS)
 print-vm-deps:
 	@echo $(VM_DEB_PKGS)
 

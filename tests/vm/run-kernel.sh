@@ -33,6 +33,10 @@
 #   SA_VM_FETCH_ONLY=1  fetch and unpack the package, then exit (no VM)
 #   SA_TEST_TIMEOUT passed to run.sh in the guest
 #   SA_VM_ALL=1     run the tests marked "# vm: host-only" too (skipped in VMs)
+#   SA_VM_STAGE2    a file to run as stage 2 instead of the suite's (pid 1 after
+#                   switch_root, by bash; it sources /.sa-vm/env): the systemd
+#                   mode, tests/vm/run-systemd.sh
+#   SA_VM_PASS      names of further variables to write to /.sa-vm/env
 #
 # Output: the guest's run.sh output, then one line
 #   vm: kernel KERNEL PACKAGE VERSION: exit RC, SECONDS s[, panic|timeout|no exit marker]
@@ -209,6 +213,9 @@ ulimit_n=$(ulimit -Sn) ulimit_hn=$(ulimit -Hn)
 	printf 'SA_TEST_TIMEOUT=%q\n' "${SA_TEST_TIMEOUT:-}"
 	printf 'SA_VM_ALL=%q\n' "${SA_VM_ALL:-}"
 	printf 'SA_VM_CMD=%q\n' "${SA_VM_CMD:-}"
+	for v in ${SA_VM_PASS:-}; do
+		printf '%s=%q\n' "$v" "${!v:-}"
+	done
 } >"$INITRD/env"
 
 cat >"$INITRD/init" <<'EOF'
@@ -247,6 +254,9 @@ exec switch_root /newroot /bin/bash /.sa-vm/stage2
 fail "switch_root failed"
 EOF
 
+if [ -n "${SA_VM_STAGE2:-}" ]; then
+	cp "$SA_VM_STAGE2" "$INITRD/stage2" || die "cannot copy $SA_VM_STAGE2"
+else
 cat >"$INITRD/stage2" <<'EOF'
 # stage 2 (pid 1 in the host's root, read-only 9p + tmpfs overlay), run by bash
 export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
@@ -312,6 +322,7 @@ sync
 echo "SA-VM-EXIT=$rc"
 off
 EOF
+fi
 
 chmod 755 "$INITRD/init"
 (cd "$INITRD" && find . | "$BUSYBOX" cpio -o -H newc >"$WORK/initrd.cpio" 2>/dev/null) || die "cpio failed"
