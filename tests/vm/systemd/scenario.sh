@@ -188,16 +188,14 @@ fi
 begin stats_per_unit
 js=$(sockaccelctl -j stats 2>>"$LOG")
 echo "$js" >>"$LOG"
-if [ "$(jq '[.. | objects | select(has("redirected_bytes"))] | length' <<<"$js" 2>/dev/null)" -gt 1 ] 2>/dev/null; then
-	u=$(jq '[.. | objects | select(has("redirected_bytes")) |
-		select(any(.[]; type == "string" and test("redis-server\\.service"))) | .redirected_bytes] | add // 0' <<<"$js")
-	if [ "${u:-0}" -gt 0 ] 2>/dev/null; then
-		pass "stats_per_unit (redis-server.service redirected_bytes $u)"
-	else
-		fail stats_per_unit "no redirected bytes under redis-server.service in sockaccelctl -j stats"
-	fi
+# per attached cgroup: .cgroups[] {path, name, id, counters{...}} (docs/usage.md)
+u=$(jq '[.cgroups[]? | select(.path | endswith("/redis-server.service")) | .counters.redirected_bytes] | add // 0' \
+	<<<"$js" 2>>"$LOG")
+n=$(jq -r '[.cgroups[]? | select(.path | endswith("/redis-server.service")) | .name] | first // ""' <<<"$js" 2>>"$LOG")
+if [ "${u:-0}" -gt 0 ] 2>/dev/null && [ "$n" = "unit redis-server.service" ]; then
+	pass "stats_per_unit (redis-server.service, named '$n': redirected_bytes $u)"
 else
-	skip stats_per_unit "sockaccelctl -j stats has no per-cgroup breakdown in this build"
+	fail stats_per_unit "sockaccelctl -j stats: redis-server.service's row has redirected_bytes '${u:-}', name '$n' (want > 0, 'unit redis-server.service')"
 fi
 
 begin redis_restart
@@ -222,9 +220,9 @@ fi
 # ------------------------------------------------------------ metrics + Prometheus
 begin prometheus
 if ! loader_has --metrics || ! loader_has --config; then
-	skip prometheus "sockaccel-loader has no --metrics/--config in this build"
+	fail prometheus "sockaccel-loader has no --metrics/--config in this build"
 elif ! command -v prometheus >/dev/null; then
-	skip prometheus "prometheus is not installed"
+	fail prometheus "prometheus is not installed"
 else
 	mkdir -p /etc/sockaccel /var/tmp/sa-prom
 	printf '[loader]\nmetrics = 127.0.0.1:9464\n' >/etc/sockaccel/sockaccel.conf
@@ -285,7 +283,7 @@ if man -w sockaccelctl >>"$LOG" 2>&1; then
 elif [ -n "$DEB" ]; then
 	fail man "the package installed no sockaccelctl man page"
 else
-	skip man "no sockaccelctl man page installed (make install installs none in this build)"
+	fail man "no sockaccelctl man page installed"
 fi
 
 # ------------------------------------------------------------ stop
