@@ -54,6 +54,11 @@ load "$CGA"
 cgid=$(cgroup_id "$CGA")
 unmap0=$(stats_get unmapped_connections)
 m0=$(stats_get redirected_msgs)
+# a direction whose first send finds the peer not yet in the map (the
+# accept side's insertion can trail the connect side's first write, seen in a
+# TCG VM) stays TCP for good without read accounting: counted per cgroup
+nim() { $SA_CTL -j stats | jq --argjson id "$cgid" '[.cgroups[] | select(.id == $id) | .counters.fallbacks.peer_not_in_map] | add // 0'; }
+nim0=$(nim)
 bg_in "$SA_NS" "$CGA" "$SA_BUILD/sa-pingpong" server -l 127.0.0.1 -p 5900 >"$SA_TMP/pp.srv" 2>&1
 spid=$BG_PID
 wait_port "$SA_NS" 5900
@@ -63,5 +68,13 @@ wait_pid "$spid" 10
 cat "$SA_TMP/pp.cli"
 msgs=$(( $(stats_get redirected_msgs) - m0 ))
 info "ping-pong: $msgs messages redirected"
-assert_ge "$msgs" 4000 "redirected messages of 2010 round trips"
+lost=$(( $(nim) - nim0 ))
+if [ "$lost" -gt 0 ]; then
+	# one direction lost the setup race: the other must still be redirected throughout
+	info "$lost direction(s) found the peer not yet in the map at their first send: TCP for good (no read accounting)"
+	assert_eq "$lost" 1 "directions that lost the setup race"
+	assert_ge "$msgs" 2010 "redirected messages of 2010 round trips, one direction"
+else
+	assert_ge "$msgs" 4000 "redirected messages of 2010 round trips"
+fi
 assert_eq "$(( $(stats_get unmapped_connections) - unmap0 ))" 0 "request/response taken out of the map as a stream"
