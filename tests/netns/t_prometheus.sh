@@ -8,6 +8,7 @@
 # use (one line, nothing attached). SIGTERM still drains and detaches.
 # The loader, Prometheus and curl run in the test's netns (nsenter keeps /sys,
 # where `ip netns exec` would hide cgroup2 and bpffs): its loopback only.
+# vm: host-only the text format, the HTTP server and Prometheus are user space (the kernel side, per-cgroup counting, is t_counters_percg; the systemd VM scrapes a real endpoint on 6.1)
 # timeout: 240
 . "$SA_LIB"
 . "$SA_ROOT/tests/netns/errors_lib.sh"
