@@ -35,10 +35,12 @@ cycle() {
 "$FIO" --file "$F" --create $((8 << 20)) --ops 1 >/dev/null || fail "sa-fileio could not create $F"
 
 # the continuous load in SA_CG (outside SUB), until SIGTERM (330 s at most:
-# it must outlive the test, ~20 s on the host, 150+ s in a TCG VM)
-bg_in - "$SA_CG" "$FIO" --file "$F" --engine uring --qd 32 --seconds 330 >"$SA_TMP/loadU.json" 2>&1
+# it must outlive the test, ~20 s on the host, 150+ s in a TCG VM); niced, so
+# that it loads the CPUs without starving the tracers (in a VM each tracer's
+# program load took seconds behind two busy readers)
+bg_in - "$SA_CG" nice -n 19 "$FIO" --file "$F" --engine uring --qd 32 --seconds 330 >"$SA_TMP/loadU.json" 2>&1
 LU=$BG_PID
-bg_in - "$SA_CG" "$FIO" --file "$F" --engine libaio --qd 32 --seconds 330 >"$SA_TMP/loadA.json" 2>&1
+bg_in - "$SA_CG" nice -n 19 "$FIO" --file "$F" --engine libaio --qd 32 --seconds 330 >"$SA_TMP/loadA.json" 2>&1
 LA=$BG_PID
 
 # attach/detach under load, every process traced (in a TCG VM, where each
