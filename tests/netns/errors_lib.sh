@@ -1,5 +1,6 @@
 # SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
-# Checks of error paths (source after lib.sh): expect_err, expect_usage, no_pin.
+# Checks of error paths (source after lib.sh): expect_err, expect_usage, no_pin,
+# and a stand-in systemd for --unit (fake_systemctl, fake_systemd).
 # expect_err NAME EXPECTED_EXIT(or "nonzero") CMD... : stderr must be exactly
 # one line starting with the program name; sets ERR to that line.
 expect_err() {
@@ -32,4 +33,24 @@ expect_usage() {
 }
 no_pin() {	# NAME
 	[ ! -e "$SA_PIN" ] || { ls -la "$SA_PIN"; fail "$1: pin dir $SA_PIN exists"; }
+}
+
+# fake_systemctl UNIT CGROUP: a stand-in systemctl in $SA_TMP/fakesd that knows
+# one unit, whose ControlGroup is CGROUP (relative to the cgroup2 mount), and
+# logs its arguments to $SA_TMP/systemctl.args
+fake_systemctl() {
+	mkdir -p "$SA_TMP/fakesd" || fail "mkdir $SA_TMP/fakesd"
+	cat >"$SA_TMP/fakesd/systemctl" <<EOS
+#!/bin/sh
+echo "\$*" >>"$SA_TMP/systemctl.args"
+[ "\$*" = "show -p ControlGroup --value -- $1" ] && echo "/$2"
+exit 0
+EOS
+	chmod +x "$SA_TMP/fakesd/systemctl"
+}
+# fake_systemd CMD...: CMD with /run/systemd/system present (a private /run)
+# and the stand-in systemctl first in PATH
+fake_systemd() {
+	unshare -m --propagation private sh -c 'mount -t tmpfs sockaccel-test /run && mkdir -p /run/systemd/system &&
+		exec "$@"' sh env PATH="$SA_TMP/fakesd:$PATH" "$@"
 }

@@ -105,17 +105,7 @@ $SA_CTL --pin-dir "$pin2" teardown >/dev/null || fail "teardown P2"
 
 # [attach] unit= through a stand-in systemctl (a private /run with
 # /run/systemd/system, as t_select_pid does)
-mkdir -p "$SA_TMP/fakesd"
-cat >"$SA_TMP/fakesd/systemctl" <<EOS
-#!/bin/sh
-[ "\$*" = "show -p ControlGroup --value -- redis.service" ] && echo "/$rel"
-exit 0
-EOS
-chmod +x "$SA_TMP/fakesd/systemctl"
-fake_systemd() {
-	unshare -m --propagation private sh -c 'mount -t tmpfs sockaccel-test /run && mkdir -p /run/systemd/system &&
-		exec "$@"' sh env PATH="$SA_TMP/fakesd:$PATH" "$@"
-}
+fake_systemctl redis.service "$rel"
 printf '[attach]\nunit = redis.service\n' >"$SA_TMP/unit.conf"
 fake_systemd $SA_LOADER --config "$SA_TMP/unit.conf" || fail "loader --config unit.conf (stand-in systemctl)"
 assert_eq "$($SA_CTL -j status | jq -r '.cgroups[0].name')" "unit redis.service" "status name (unit from the file)"

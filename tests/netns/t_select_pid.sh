@@ -120,19 +120,7 @@ assert_eq "$(cg_links "$SA_CG")" 0 "after detach --container: programs attached 
 # --unit through a stand-in systemctl, with systemd's runtime dir faked on a
 # private /run (this host's PID 1 is not systemd): systemctl is asked for the
 # unit's ControlGroup, which is attached; an unknown unit has none
-mkdir -p "$SA_TMP/fakesd"
-cat >"$SA_TMP/fakesd/systemctl" <<EOS
-#!/bin/sh
-echo "\$*" >>"$SA_TMP/systemctl.args"
-[ "\$*" = "show -p ControlGroup --value -- redis.service" ] && echo "/${SA_CG#"$SA_CG2"/}"
-exit 0
-EOS
-chmod +x "$SA_TMP/fakesd/systemctl"
-# fake_systemd CMD...: CMD with /run/systemd/system present and the stand-in first in PATH
-fake_systemd() {
-	unshare -m --propagation private sh -c 'mount -t tmpfs sockaccel-test /run && mkdir -p /run/systemd/system &&
-		exec "$@"' sh env PATH="$SA_TMP/fakesd:$PATH" "$@"
-}
+fake_systemctl redis.service "${SA_CG#"$SA_CG2"/}"
 fake_systemd $SA_LOADER --unit redis.service || fail "loader --unit redis.service (stand-in systemctl)"
 cat "$SA_TMP/systemctl.args"
 assert_eq "$($SA_CTL -j status | jq -r '.cgroups[0].name')" "unit redis.service" "status name (unit)"
