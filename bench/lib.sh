@@ -14,7 +14,8 @@
 #                 /sys/fs/bpf by anyone else would hide the pins mid-run)
 #   TMPD          scratch directory (configs, logs)
 #   RAW           JSON-lines file: one record per measured run
-# Modes: plain | accel | unix (AF_UNIX runs use the plain cgroup) | bare.
+# Modes: plain | accel | unix (AF_UNIX runs use the plain cgroup) | bare |
+# aa (plain again, on its own server: iperf3's A/A check).
 
 BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(cd "$BENCH_DIR/.." && pwd)
@@ -35,7 +36,7 @@ die() { log "ERROR: $*"; exit 1; }
 cg_of() {
 	case $1 in
 	accel) echo "$CG_ACCEL" ;;
-	plain | unix) echo "$CG_PLAIN" ;;
+	plain | unix | aa) echo "$CG_PLAIN" ;;
 	bare) [ -n "$CG_BARE" ] || die "no bare cgroup (BENCH_BARE=1 and a $BUILD_BARE build needed)"; echo "$CG_BARE" ;;
 	*) die "unknown mode $1" ;;
 	esac

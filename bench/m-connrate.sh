@@ -8,11 +8,11 @@ declare -A CONNRATE_PID=()
 
 connrate_one() {
 	local mode=$1 variant=$2 rep=$3 port=$4 out before after
-	before=$(stats)
+	before=$(stats "$mode")
 	run_in "$mode" timeout 60 $(cpu client) "$BUILD/sa-connrate" client -c 127.0.0.1 -p "$port" -r "$variant" \
 		-t "$CONNRATE_TIME" -j
 	out=$FG_OUT
-	after=$(stats)
+	after=$(stats "$mode")
 	if [ -z "$out" ]; then
 		log "sa-connrate $mode -r $variant failed"
 		record "{\"bench\":\"connrate\",\"mode\":\"$mode\",\"size\":$variant,\"rep\":$rep,\"error\":\"sa-connrate failed\"}"
@@ -23,10 +23,10 @@ connrate_one() {
 }
 
 bench_connrate() {
-	local rep variant mode port=7300
+	local rep variant mode port=7300 modes=(plain accel ${CG_BARE:+bare})
 	log "connection rate: variants ${CONNRATE_VARIANTS[*]} (bytes exchanged), ${CONNRATE_TIME}s each, $REPS repetitions"
 	for variant in "${CONNRATE_VARIANTS[@]}"; do
-		for mode in plain accel; do
+		for mode in "${modes[@]}"; do
 			port=$((port + 1))
 			start_bg "$mode" "$TMPD/connrate-$mode-$variant.log" $(cpu server) "$BUILD/sa-connrate" server -l 127.0.0.1 -p $port -r "$variant"
 			CONNRATE_PID[$mode]=$BG_PID
@@ -34,12 +34,11 @@ bench_connrate() {
 			CONNRATE_PORT[$mode]=$port
 		done
 		for rep in $(seq "$REPS"); do
-			for mode in $(order "$rep" plain accel); do
+			for mode in $(order "$rep" "${modes[@]}"); do
 				connrate_one "$mode" "$variant" "$rep" "${CONNRATE_PORT[$mode]}"
 			done
 		done
-		stop_bg "${CONNRATE_PID[plain]}"
-		stop_bg "${CONNRATE_PID[accel]}"
+		for mode in "${modes[@]}"; do stop_bg "${CONNRATE_PID[$mode]}"; done
 	done
 }
 declare -A CONNRATE_PORT=()

@@ -3,7 +3,7 @@
 # (iperf3 default) and with -N; AF_UNIX reference via `sa-pingpong ustream`.
 # Sourced by bench/run.sh. Uses REPS, IPERF_SIZES, IPERF_TIME.
 
-declare -A IPERF_PORT=([plain]=5201 [accel]=5202)
+declare -A IPERF_PORT=([plain]=5201 [accel]=5202 [aa]=5203)
 declare -A IPERF_PID=()
 
 iperf_server_start() {
@@ -58,14 +58,14 @@ ustream_one() {
 }
 
 bench_iperf3() {
-	local rep size nd mode
-	log "iperf3: sizes ${IPERF_SIZES[*]}, ${IPERF_TIME}s each, Nagle on and -N, $REPS repetitions"
-	iperf_server_start plain || return 1
-	iperf_server_start accel || return 1
+	local rep size nd mode modes=(plain accel)
+	[ -n "${IPERF_AA:-}" ] && modes+=(aa)
+	log "iperf3: sizes ${IPERF_SIZES[*]}, ${IPERF_TIME}s each, Nagle on and -N, modes ${modes[*]}, $REPS repetitions"
+	for mode in "${modes[@]}"; do iperf_server_start "$mode" || return 1; done
 	for rep in $(seq "$REPS"); do
 		for size in "${IPERF_SIZES[@]}"; do
 			for nd in false true; do
-				for mode in $(order "$rep" plain accel); do
+				for mode in $(order "$rep" "${modes[@]}"); do
 					iperf_one "$mode" "$size" "$nd" "$rep"
 				done
 			done
@@ -73,6 +73,5 @@ bench_iperf3() {
 		done
 		log "iperf3: repetition $rep/$REPS done"
 	done
-	stop_bg "${IPERF_PID[plain]}"
-	stop_bg "${IPERF_PID[accel]}"
+	for mode in "${modes[@]}"; do stop_bg "${IPERF_PID[$mode]}"; done
 }

@@ -12,7 +12,7 @@ RR_PORT=7100
 
 pingpong_one() {
 	local mode=$1 size=$2 rep=$3 out before after spid
-	before=$(stats)
+	before=$(stats "$mode")
 	if [ "$mode" = unix ]; then
 		run_in unix timeout 120 "$BUILD/sa-pingpong" unix -s "$size" -n "$RR_ROUNDS" -t "$RR_TIME" -w "${RR_WARMUP:-1000}" $(cpupair) -j
 		out=$FG_OUT
@@ -27,7 +27,7 @@ pingpong_one() {
 		fi
 		stop_bg "$spid"
 	fi
-	after=$(stats)
+	after=$(stats "$mode")
 	if [ -z "$out" ]; then
 		log "sa-pingpong $mode -s $size failed"
 		record "{\"bench\":\"rr\",\"mode\":\"$mode\",\"size\":$size,\"placement\":\"$(placement)\",\"rep\":$rep,\"error\":\"sa-pingpong failed\"}"
@@ -83,7 +83,7 @@ bench_rr() {
 	for rep in $(seq "$REPS"); do
 		for PLACEMENT in "${RR_PLACEMENTS[@]}"; do
 			for size in "${RR_SIZES[@]}"; do
-				for mode in $(order "$rep" plain accel unix); do
+				for mode in $(order "$rep" plain accel unix ${CG_BARE:+bare}); do
 					pingpong_one "$mode" "$size" "$rep"
 				done
 			done

@@ -5,7 +5,7 @@
 # run checks that the tools saw zero errors.
 # Sourced by bench/run.sh. Uses REPS, REDIS_REQUESTS, REDIS_CLIENTS, WRK_TIME, WRK_CONNS.
 
-declare -A REDIS_PORT=([plain]=6379 [accel]=6380)
+declare -A REDIS_PORT=([plain]=6379 [accel]=6380 [bare]=6381)
 declare -A REDIS_PID=()
 
 redis_info() { # MODE: "total_error_replies rejected_connections total_commands_processed"
@@ -16,12 +16,12 @@ redis_info() { # MODE: "total_error_replies rejected_connections total_commands_
 redis_one() {
 	local mode=$1 rep=$2 out before after i0 i1 rc
 	i0=$(redis_info "$mode")
-	before=$(stats)
+	before=$(stats "$mode")
 	run_in "$mode" timeout 300 $(cpu client) redis-benchmark -h 127.0.0.1 -p "${REDIS_PORT[$mode]}" -t set,get \
 		-n "$REDIS_REQUESTS" -c "$REDIS_CLIENTS" -d 64 --csv 2>"$TMPD/redis-benchmark.err"
 	rc=$?
 	out=$FG_OUT
-	after=$(stats)
+	after=$(stats "$mode")
 	i1=$(redis_info "$mode")
 	local -a a=($i0) b=($i1)
 	local errs=$((b[0] - a[0])) rejected=$((b[1] - a[1])) cmds=$((b[2] - a[2]))
@@ -60,7 +60,7 @@ bench_redis() {
 		return 0
 	fi
 	log "redis: redis-benchmark -t set,get -d 64 -n $REDIS_REQUESTS -c $REDIS_CLIENTS, $REPS repetitions"
-	for mode in plain accel; do
+	for mode in "${SVC_MODES[@]}"; do
 		mkdir -p "$TMPD/redis-$mode"
 		start_bg "$mode" "$TMPD/redis-$mode/stdout.log" $(cpu server) redis-server --bind 127.0.0.1 --port "${REDIS_PORT[$mode]}" \
 			--save "" --appendonly no --protected-mode no --daemonize no --dir "$TMPD/redis-$mode" \
@@ -69,15 +69,14 @@ bench_redis() {
 		wait_listen "${REDIS_PORT[$mode]}" "$BG_PID" || return 1
 	done
 	for rep in $(seq "$REPS"); do
-		for mode in $(order "$rep" plain accel); do
+		for mode in $(order "$rep" "${SVC_MODES[@]}"); do
 			redis_one "$mode" "$rep"
 		done
 	done
-	stop_bg "${REDIS_PID[plain]}"
-	stop_bg "${REDIS_PID[accel]}"
+	for mode in "${SVC_MODES[@]}"; do stop_bg "${REDIS_PID[$mode]}"; done
 }
 
-declare -A NGINX_PORT=([plain]=8080 [accel]=8081)
+declare -A NGINX_PORT=([plain]=8080 [accel]=8081 [bare]=8082)
 declare -A NGINX_PID=()
 NGINX_FILES=(small:128 large:1048576)
 
@@ -116,11 +115,11 @@ EOF
 
 wrk_one() {
 	local mode=$1 name=$2 rep=$3 out before after
-	before=$(stats)
+	before=$(stats "$mode")
 	run_in "$mode" timeout $((WRK_TIME + 30)) $(cpu client) wrk -t1 -c"$WRK_CONNS" -d"${WRK_TIME}s" --timeout 5s \
 		-s "$BENCH_DIR/wrk-report.lua" "http://127.0.0.1:${NGINX_PORT[$mode]}/$name.bin" 2>&1
 	out=$(grep '^{' <<<"$FG_OUT")
-	after=$(stats)
+	after=$(stats "$mode")
 	if [ -z "$out" ]; then
 		log "wrk $mode /$name failed"
 		record "{\"bench\":\"nginx\",\"mode\":\"$mode\",\"test\":\"$name\",\"rep\":$rep,\"error\":\"wrk failed\"}"
@@ -154,18 +153,17 @@ bench_nginx() {
 	done
 	chmod -R a+rX "$TMPD/www"
 	log "nginx: wrk -t1 -c$WRK_CONNS ${WRK_TIME}s, responses ${NGINX_FILES[*]} bytes, $REPS repetitions"
-	for mode in plain accel; do
+	for mode in "${SVC_MODES[@]}"; do
 		start_bg "$mode" "$TMPD/nginx-$mode.log" $(cpu server) nginx -c "$(nginx_conf "$mode")" -e "$TMPD/nginx-$mode/error.log"
 		NGINX_PID[$mode]=$BG_PID
 		wait_listen "${NGINX_PORT[$mode]}" "$BG_PID" || { cat "$TMPD/nginx-$mode.log" >&2; return 1; }
 	done
 	for rep in $(seq "$REPS"); do
 		for f in "${NGINX_FILES[@]}"; do
-			for mode in $(order "$rep" plain accel); do
+			for mode in $(order "$rep" "${SVC_MODES[@]}"); do
 				wrk_one "$mode" "${f%%:*}" "$rep"
 			done
 		done
 	done
-	stop_bg "${NGINX_PID[plain]}"
-	stop_bg "${NGINX_PID[accel]}"
+	for mode in "${SVC_MODES[@]}"; do stop_bg "${NGINX_PID[$mode]}"; done
 }

@@ -55,12 +55,64 @@ def errsum($r; $q): [$r.runs[] | select(. as $e | all($q | to_entries[]; $e[.key
 def find($s; $q): [$s[] | select(. as $e | all($q | to_entries[]; $e[.key] == .value))] | first // null;
 def st($s; $q; $m): find($s; $q) | if . == null then null else .stats[$m] end;
 
+# per-repetition ratios a/b of metric m between the runs matching $qa and $qb
+# (same rep), for the A/A check
+def rep_ratios($r; $qa; $qb; $m):
+	[$r.runs[] | select(.error == null and (. as $e | all($qa | to_entries[]; $e[.key] == .value)))] as $A
+	| [$r.runs[] | select(.error == null and (. as $e | all($qb | to_entries[]; $e[.key] == .value)))] as $B
+	| [$A[] as $a | ($B[] | select(.rep == $a.rep)) as $b | select(($b[$m] // 0) > 0) | $a[$m] / $b[$m]];
+
 def sizefmt: if . >= 1048576 and . % 1048576 == 0 then "\(. / 1048576) MiB"
 	elif . >= 1024 and . % 1024 == 0 then "\(. / 1024) KiB" else "\(.) B" end;
 
 def table($head; $rows): ("| " + ($head | join(" | ")) + " |"),
 	("|" + ($head | map("---") | join("|")) + "|"),
 	($rows[] | "| " + (map(tostring) | join(" | ")) + " |");
+
+# ---- the performance targets (docs/benchmarks.md, "Targets"), read against
+# the floor build of the same run where one was measured
+
+def rnum($a; $b): if $a == null or $b == null or $b.median == 0 then null else $a.median / $b.median end;
+def r2: if . == null then "–" else (. * 100 | round / 100 | tostring) end;
+# one row: what, goal text, measured ratio, floor ratio (or null), lower is better?, goal
+def target_row($what; $m; $f; $lower; $goal):
+	[$what, (if $lower then "≤ " else "≥ " end) + ($goal | tostring), ($m | r2), ($f | r2),
+	 (if $m == null then "not measured"
+	  elif (if $lower then $m <= $goal else $m >= $goal end) then "met"
+	  elif $f != null and (if $lower then $f > $goal else $f < $goal end) then "floor misses it too"
+	  else "**not met**" end)];
+
+def targets($r; $s):
+	def rr($pl; $m): st($s; {bench: "rr", size: 64, placement: $pl, mode: $m}; "p50_us");
+	def cr($z; $m): st($s; {bench: "connrate", size: $z, mode: $m}; "conns_per_s");
+	def sv($b; $t; $m): st($s; {bench: $b, test: $t, mode: $m}; "rps");
+	[("same", "cross") as $pl | select(rr($pl; "accel") != null)
+	 | (if $pl == "same" then "same CPU" else "different CPUs" end) as $where
+	 | target_row("64 B request/response p50, \($where): accel/bare"; rnum(rr($pl; "accel"); rr($pl; "bare")); null; true; 1.05),
+	   target_row("64 B request/response p50, \($where): accel/plain"; rnum(rr($pl; "accel"); rr($pl; "plain"));
+		rnum(rr($pl; "bare"); rr($pl; "plain")); true; 0.8)]
+	+ [(0, 64) as $z | select(cr($z; "accel") != null)
+	 | target_row("connection rate, \(if $z == 0 then "no payload" else "one \($z) B exchange" end): accel/plain";
+		rnum(cr($z; "accel"); cr($z; "plain")); rnum(cr($z; "bare"); cr($z; "plain")); false; 0.95)]
+	+ [("GET", "SET") as $t | select(sv("redis"; $t; "accel") != null)
+	 | target_row("redis \($t): accel/plain"; rnum(sv("redis"; $t; "accel"); sv("redis"; $t; "plain"));
+		rnum(sv("redis"; $t; "bare"); sv("redis"; $t; "plain")); false; 1.2)]
+	+ [select(sv("nginx"; "small"; "accel") != null)
+	 | target_row("nginx small (128 B): accel/plain"; rnum(sv("nginx"; "small"; "accel"); sv("nginx"; "small"; "plain"));
+		rnum(sv("nginx"; "small"; "bare"); sv("nginx"; "small"; "plain")); false; 1.2)]
+	+ (([$s[] | select(.bench == "iperf3" and .mode == "accel") | {size, nodelay}] | sort_by(.size, .nodelay)) as $cells
+	   | [$cells[] | select((rnum(st($s; {bench: "iperf3", size, nodelay, mode: "accel"}; "gbps");
+			st($s; {bench: "iperf3", size, nodelay, mode: "plain"}; "gbps")) // 0) < 1)
+	      | . as $c | (rep_ratios($r; $c + {bench: "iperf3", mode: "aa"}; $c + {bench: "iperf3", mode: "plain"}; "gbps")) as $aa
+	      | (rep_ratios($r; $c + {bench: "iperf3", mode: "accel"}; $c + {bench: "iperf3", mode: "plain"}; "gbps") | median) as $ap
+	      | . + {aa: (if ($aa | length) == 0 or $ap == null then null else ($ap >= ($aa | min) and $ap <= ($aa | max)) end)}] as $below
+	   | if ($cells | length) == 0 then [] else
+	   [["iperf3 cells with accel/plain ≥ 1.00", "all \($cells | length)", "\(($cells | length) - ($below | length)) of \($cells | length)", "–",
+	     (if ($below | length) == 0 then "met"
+	      elif all($below[]; .aa == true) then "met: the cells below 1.00 are equal by the A/A run"
+	      else "below: " + ([$below[] | "\(.size | sizefmt)\(if .nodelay then " -N" else "" end)"
+			+ (if .aa == true then " (equal by A/A)" elif .aa == false then " (below A/A)" else "" end)] | join(", "))
+		+ (if any($below[]; .aa == null) then " (A/A check: `--aa`)" else "" end) end)]] end);
 
 # ---- markdown report; input: the result file with .summary
 
@@ -69,7 +121,9 @@ def report:
 	| [$r.runs[] | select(.error != null)] as $failed
 	| [$r.runs[] | select(.error == null and (.errors_total // 0) > 0)] as $errd
 	| [$s[] | select(.bench == "pgbench") | .test] | unique as $pgtests
-	| ([$s[] | select(.bench == "memcached" or .bench == "pgbench") | .mode] | index("bare") != null) as $hasbare
+	| def hasbare($b): any($s[]; .bench == $b and .mode == "bare");
+	  (hasbare("memcached") or hasbare("pgbench")) as $hasbare
+	| any($s[]; .bench == "iperf3" and .mode == "aa") as $hasaa
 	| [$s[] | select(.bench == "iperf3") | .size] | unique as $isizes
 	| [$s[] | select(.bench == "rr") | .size] | unique as $rsizes
 	| [$s[] | select(.bench == "rr") | .placement] | unique | sort | reverse as $places
@@ -92,21 +146,41 @@ def report:
 	(if ($errd | length) > 0 then "", "**\($errd | length) run(s) FAILED with errors** (`errors` in the JSON; their cells say FAILED): " +
 		([$errd[] | "\(.bench) \(.mode) \(.size // .test // "") rep \(.rep): \(.errors_total)"] | join(", ")) else empty end),
 	"",
+	(targets($r; $s) as $t | if ($t | length) > 0 then
+	"## Targets",
+	"",
+	"The targets of docs/benchmarks.md, \"Targets\", from this run's medians. floor: the same ratio for the floor",
+	"build (bare: insertion and the redirect, nothing else), where this run measured it; \"floor misses it too\":",
+	"the target is out of reach of any program on top of the kernel's sockmap path on this machine.",
+	"",
+	table(["target", "goal", "measured", "floor (bare)", "verdict"]; $t), "" else empty end),
 	"## Throughput: iperf3, one stream, Gbit/s",
 	"",
 	"Client on CPU 0, server on CPU 1. AF_UNIX: `sa-pingpong ustream` (same write and read size; no Nagle).",
 	"CPU: sender/receiver, % of one CPU, as iperf3 reports it. redirected: share of the bytes the sk_msg",
 	"program saw; a stream that left the map (docs/design.md, \"Streams\") is plain TCP after that and unseen.",
 	"",
-	table(["write size", "Nagle", "plain", "accelerated", "AF_UNIX", "accel/plain", "accel/AF_UNIX",
-		"CPU plain", "CPU accel", "redirected"];
+	(if $hasaa then "A/A: plain TCP again on its own server, alternating with the others (`--aa`); \"equal\": the",
+		"median of the per-repetition accel/plain ratios lies inside the range of the A/A/plain ratios.", "" else empty end),
+	table(["write size", "Nagle", "plain", "accelerated", "AF_UNIX", "accel/plain", "accel/AF_UNIX"]
+		+ (if $hasaa then ["A/A/plain (range)", "within A/A"] else [] end)
+		+ ["CPU plain", "CPU accel", "redirected"];
 		[$isizes[] as $z | (false, true) as $nd
 		| st($s; {bench: "iperf3", size: $z, nodelay: $nd, mode: "plain"}; "gbps") as $p
 		| st($s; {bench: "iperf3", size: $z, nodelay: $nd, mode: "accel"}; "gbps") as $a
 		| st($s; {bench: "iperf3", size: $z, mode: "unix"}; "gbps") as $u
 		| select($p != null or $a != null)
 		| [($z | sizefmt), (if $nd then "off (-N)" else "on" end), ($p | pm), ($a | pm), ($u | pm),
-		   ratio($a; $p), ratio($a; $u),
+		   ratio($a; $p), ratio($a; $u)]
+		+ (if $hasaa then
+			(rep_ratios($r; {bench: "iperf3", size: $z, nodelay: $nd, mode: "aa"}; {bench: "iperf3", size: $z, nodelay: $nd, mode: "plain"}; "gbps")) as $aa
+			| (rep_ratios($r; {bench: "iperf3", size: $z, nodelay: $nd, mode: "accel"}; {bench: "iperf3", size: $z, nodelay: $nd, mode: "plain"}; "gbps") | median) as $ap
+			| if ($aa | length) == 0 or $ap == null then ["–", "–"]
+			  else ["\($aa | median | sig) (\($aa | min | sig)–\($aa | max | sig))",
+				(if $ap >= ($aa | min) and $ap <= ($aa | max) then "equal (\($ap | sig))"
+				 elif $ap > ($aa | max) then "above (\($ap | sig))" else "**below** (\($ap | sig))" end)] end
+		  else [] end)
+		+ [
 		   "\(st($s; {bench: "iperf3", size: $z, nodelay: $nd, mode: "plain"}; "cpu_sender_pct").median | sig)/\(st($s; {bench: "iperf3", size: $z, nodelay: $nd, mode: "plain"}; "cpu_receiver_pct").median | sig)",
 		   "\(st($s; {bench: "iperf3", size: $z, nodelay: $nd, mode: "accel"}; "cpu_sender_pct").median | sig)/\(st($s; {bench: "iperf3", size: $z, nodelay: $nd, mode: "accel"}; "cpu_receiver_pct").median | sig)",
 		   ((st($s; {bench: "iperf3", size: $z, nodelay: $nd, mode: "accel"}; "redirect_pct").min | sig) + "%")]]),
@@ -115,21 +189,25 @@ def report:
 	"",
 	"One connection, TCP_NODELAY, SIZE bytes each way. µs per round trip (p50 / p99 / mean) and transactions/s.",
 	"AF_UNIX is a socketpair with the same loop. Ratios compare p50.",
+	(if hasbare("rr") then "bare: the floor build (`make SA_BARE=1 OUTPUT=build-bare`: insertion and the redirect, nothing else) in a third cgroup, same run." else empty end),
 	"",
 	(table(["size", "CPUs", "plain p50/p99/mean", "accel p50/p99/mean", "AF_UNIX p50/p99/mean",
-		"trans/s plain / accel / AF_UNIX", "accel/plain", "accel/AF_UNIX"];
+		"trans/s plain / accel / AF_UNIX", "accel/plain", "accel/AF_UNIX"]
+		+ (if hasbare("rr") then ["bare p50/p99/mean", "bare/plain", "accel/bare"] else [] end);
 		[$places[] as $pl | $rsizes[] as $z
-		| [("plain", "accel", "unix") as $m | {
+		| [("plain", "accel", "unix", "bare") as $m | {
 			p50: st($s; {bench: "rr", size: $z, placement: $pl, mode: $m}; "p50_us"),
 			p99: st($s; {bench: "rr", size: $z, placement: $pl, mode: $m}; "p99_us"),
 			mean: st($s; {bench: "rr", size: $z, placement: $pl, mode: $m}; "mean_us"),
-			tps: st($s; {bench: "rr", size: $z, placement: $pl, mode: $m}; "tps")}] as [$p, $a, $u]
+			tps: st($s; {bench: "rr", size: $z, placement: $pl, mode: $m}; "tps")}] as [$p, $a, $u, $b]
 		| [($z | sizefmt), pl($pl),
 		   "\($p.p50 | pm) / \($p.p99.median | sig) / \($p.mean.median | sig)",
 		   "\($a.p50 | pm) / \($a.p99.median | sig) / \($a.mean.median | sig)",
 		   "\($u.p50 | pm) / \($u.p99.median | sig) / \($u.mean.median | sig)",
 		   "\($p.tps.median | sig) / \($a.tps.median | sig) / \($u.tps.median | sig)",
-		   ratio($a.p50; $p.p50), ratio($a.p50; $u.p50)]])),
+		   ratio($a.p50; $p.p50), ratio($a.p50; $u.p50)]
+		  + (if hasbare("rr") then ["\($b.p50 | pm) / \($b.p99.median | sig) / \($b.mean.median | sig)",
+			ratio($b.p50; $p.p50), ratio($a.p50; $b.p50)] else [] end)])),
 	"",
 	(if ($ssizes | length) > 0 then
 	"### Outside check: sockperf ping-pong --full-rtt",
@@ -148,14 +226,16 @@ def report:
 	"",
 	"One connection at a time: connect, optional request/response, server closes, client closes.",
 	"",
-	table(["exchange", "plain conn/s", "accel conn/s", "accel/plain", "p50 µs per connection plain / accel", "p99 plain / accel"];
+	table(["exchange", "plain conn/s", "accel conn/s", "accel/plain", "p50 µs per connection plain / accel", "p99 plain / accel"]
+		+ (if hasbare("connrate") then ["bare conn/s", "bare/plain", "accel/bare"] else [] end);
 		[$csizes[] as $z
-		| [("plain", "accel") as $m | {
+		| [("plain", "accel", "bare") as $m | {
 			r: st($s; {bench: "connrate", size: $z, mode: $m}; "conns_per_s"),
 			p50: st($s; {bench: "connrate", size: $z, mode: $m}; "p50_us"),
-			p99: st($s; {bench: "connrate", size: $z, mode: $m}; "p99_us")}] as [$p, $a]
+			p99: st($s; {bench: "connrate", size: $z, mode: $m}; "p99_us")}] as [$p, $a, $b]
 		| [(if $z == 0 then "none" else "\($z) B request/response" end), ($p.r | pm), ($a.r | pm), ratio($a.r; $p.r),
-		   "\($p.p50.median | sig) / \($a.p50.median | sig)", "\($p.p99.median | sig) / \($a.p99.median | sig)"]]),
+		   "\($p.p50.median | sig) / \($a.p50.median | sig)", "\($p.p99.median | sig) / \($a.p99.median | sig)"]
+		  + (if hasbare("connrate") then [($b.r | pm), ratio($b.r; $p.r), ratio($a.r; $b.r)] else [] end)]),
 	"",
 	(if ($rtests | length) > 0 then
 	"## redis: redis-benchmark",
@@ -163,15 +243,17 @@ def report:
 	"`redis-benchmark -t set,get -d 64 -n \($meta.params.redis_requests) -c \($meta.params.redis_clients)`; server CPU 1, client CPU 0.",
 	"Errors: error replies + rejected connections + commands missing from the server's count + error lines on stderr.",
 	"",
-	table(["test", "plain req/s", "accel req/s", "accel/plain", "p50 ms plain / accel", "p99 ms plain / accel", "errors plain / accel"];
+	table(["test", "plain req/s", "accel req/s", "accel/plain", "p50 ms plain / accel", "p99 ms plain / accel", "errors plain / accel"]
+		+ (if hasbare("redis") then ["bare req/s", "bare/plain", "accel/bare", "errors bare"] else [] end);
 		[$rtests[] as $t
-		| [("plain", "accel") as $m | {
+		| [("plain", "accel", "bare") as $m | {
 			r: st($s; {bench: "redis", test: $t, mode: $m}; "rps"),
 			p50: st($s; {bench: "redis", test: $t, mode: $m}; "lat_p50_ms"),
 			p99: st($s; {bench: "redis", test: $t, mode: $m}; "lat_p99_ms"),
-			e: ([$r.runs[] | select(.bench == "redis" and .test == $t and .mode == $m) | .errors_total] | add)}] as [$p, $a]
+			e: ([$r.runs[] | select(.bench == "redis" and .test == $t and .mode == $m) | .errors_total] | add)}] as [$p, $a, $b]
 		| [$t, ($p.r | pm), ($a.r | pm), ratio($a.r; $p.r), "\($p.p50.median | sig) / \($a.p50.median | sig)",
-		   "\($p.p99.median | sig) / \($a.p99.median | sig)", "\($p.e | errfmt) / \($a.e | errfmt)"]]), ""
+		   "\($p.p99.median | sig) / \($a.p99.median | sig)", "\($p.e | errfmt) / \($a.e | errfmt)"]
+		  + (if hasbare("redis") then [($b.r | pm), ratio($b.r; $p.r), ratio($a.r; $b.r), ($b.e | errfmt)] else [] end)]), ""
 	else empty end),
 	(if ($ntests | length) > 0 then
 	"## nginx: wrk",
@@ -179,15 +261,17 @@ def report:
 	"nginx (1 worker, sendfile on, CPU 1), `wrk -t1 -c\($meta.params.wrk_conns) -d\($meta.params.wrk_time)s` (CPU 0), static files.",
 	"Errors: wrk's connect + read + write + timeout + non-2xx counts.",
 	"",
-	table(["response", "plain req/s", "accel req/s", "accel/plain", "p50 µs plain / accel", "p99 µs plain / accel", "errors plain / accel"];
+	table(["response", "plain req/s", "accel req/s", "accel/plain", "p50 µs plain / accel", "p99 µs plain / accel", "errors plain / accel"]
+		+ (if hasbare("nginx") then ["bare req/s", "bare/plain", "accel/bare", "errors bare"] else [] end);
 		[$ntests[] as $t
-		| [("plain", "accel") as $m | {
+		| [("plain", "accel", "bare") as $m | {
 			r: st($s; {bench: "nginx", test: $t.test, mode: $m}; "rps"),
 			p50: st($s; {bench: "nginx", test: $t.test, mode: $m}; "lat_p50_us"),
 			p99: st($s; {bench: "nginx", test: $t.test, mode: $m}; "lat_p99_us"),
-			e: ([$r.runs[] | select(.bench == "nginx" and .test == $t.test and .mode == $m) | .errors_total] | add)}] as [$p, $a]
+			e: ([$r.runs[] | select(.bench == "nginx" and .test == $t.test and .mode == $m) | .errors_total] | add)}] as [$p, $a, $b]
 		| ["\($t.test) (\($t.size | sizefmt))", ($p.r | pm), ($a.r | pm), ratio($a.r; $p.r), "\($p.p50.median | sig) / \($a.p50.median | sig)",
-		   "\($p.p99.median | sig) / \($a.p99.median | sig)", "\($p.e | errfmt) / \($a.e | errfmt)"]]), ""
+		   "\($p.p99.median | sig) / \($a.p99.median | sig)", "\($p.e | errfmt) / \($a.e | errfmt)"]
+		  + (if hasbare("nginx") then [($b.r | pm), ratio($b.r; $p.r), ratio($a.r; $b.r), ($b.e | errfmt)] else [] end)]), ""
 	else empty end),
 	(def modes: if $hasbare then ["plain", "accel", "bare"] else ["plain", "accel"] end;
 	 def svc_head($what): ["test"] + (modes | map("\(.) \($what)")) + ["accel/plain"]

@@ -15,8 +15,10 @@
 #   --no-pin     let the scheduler place processes (default: client on CPU 0,
 #                server on CPU 1; request/response also both on CPU 0)
 #   --no-bare    do not load the floor build (build-bare, `make SA_BARE=1
-#                OUTPUT=build-bare`) next to plain and accel for memcached and
-#                pgbench (it is loaded when it has been built)
+#                OUTPUT=build-bare`) as a third mode "bare" next to plain and
+#                accel (it is loaded, when built, for every item but iperf3)
+#   --aa         iperf3 also runs an A/A mode: plain TCP again, on its own
+#                server ("aa"), to show what the noise alone makes of a ratio
 #
 # Writes DIR/<date>-<host>.json (every repetition), DIR/latest.md and PNG plots
 # (a --quick run writes *-quick.json, latest-quick.md and *-quick.png instead).
@@ -33,7 +35,7 @@ set -uo pipefail
 . "$BENCH_DIR/m-services.sh"
 . "$BENCH_DIR/m-latency.sh"
 
-QUICK= REPS=3 ONLY=iperf3,rr,connrate,redis,nginx,memcached,pgbench,latency OUT=$ROOT/bench/results DEPS=1 BARE=1
+IPERF_AA= QUICK= REPS=3 ONLY=iperf3,rr,connrate,redis,nginx,memcached,pgbench,latency OUT=$ROOT/bench/results DEPS=1 BARE=1
 while [ $# -gt 0 ]; do
 	case $1 in
 	--quick) QUICK=1 ;;
@@ -43,7 +45,8 @@ while [ $# -gt 0 ]; do
 	--no-deps) DEPS= ;;
 	--no-pin) PIN_CPUS=0 ;;
 	--no-bare) BARE= ;;
-	-h | --help) sed -n '3,24p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	--aa) IPERF_AA=1 ;;
+	-h | --help) sed -n '3,26p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*) echo "run.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
 	esac
 	shift
@@ -96,11 +99,13 @@ wanted() { [[ ,$ONLY, == *,$1,* ]]; }
 command -v jq >/dev/null || die "jq is required"
 command -v iperf3 >/dev/null || die "iperf3 is required"
 
-# the floor build, where it has been built, as a third mode of the services
+# the floor build, where it has been built, as a third mode (the floor every
+# target is read against: docs/benchmarks.md, "Targets")
 SVC_MODES=(plain accel)
 if [ -n "$BARE" ] && [ -x "$BUILD_BARE/sockaccel-loader" ] && [ -x "$BUILD_BARE/sockaccelctl" ]; then
-	# loaded only around memcached and pgbench: its tracepoint program runs on
-	# every recv of the host and would weigh on the other measurements
+	# loaded after iperf3: its (empty) read-tracking tracepoint program runs on
+	# every recv of the host, plain ones included; iperf3's 64 B cells make
+	# millions of them and have no floor target
 	BENCH_BARE=1 BENCH_BARE_LOAD=later SVC_MODES=(plain accel bare)
 fi
 
@@ -118,16 +123,14 @@ bench_setup
 log "bench: netns $NS, cgroups $CG_PLAIN (plain) and $CG_ACCEL (accel), pin dir $PIN${QUICK:+, quick}"
 
 wanted iperf3 && bench_iperf3
+[ "$BENCH_BARE" = 1 ] && bare_load
 wanted rr && bench_rr
 wanted connrate && bench_connrate
 wanted redis && bench_redis
 wanted nginx && bench_nginx
-if wanted memcached || wanted pgbench; then
-	[ "$BENCH_BARE" = 1 ] && bare_load
-	wanted memcached && bench_memcached
-	wanted pgbench && bench_pgbench
-	bare_unload
-fi
+wanted memcached && bench_memcached
+wanted pgbench && bench_pgbench
+bare_unload
 wanted latency && bench_latency
 
 DURATION=$(($(date +%s) - T0))

@@ -1,5 +1,7 @@
 # bench/report.sh marks a run with errors FAILED (memcached, pgbench, redis), shows the
-# service ratios with the bare floor build; bench/profile-buckets.awk puts samples in their buckets.
+# service ratios with the bare floor build, reads the targets against the floor
+# (docs/benchmarks.md "Targets") and iperf3 cells against an A/A run;
+# bench/profile-buckets.awk puts samples in their buckets.
 # vm: host-only the bench's report and profile parsing are user space
 # timeout: 60
 . "$SA_LIB"
@@ -24,6 +26,23 @@ run() { # BENCH TEST MODE REP RPS ERRORS
 		run pgbench select-connect bare $rep 180 0
 		run redis GET plain $rep 50000 0
 		run redis GET accel $rep 60000 0
+		# 64 B rr on one CPU: accel 6 us, bare 5 (accel/bare 1.2: not met),
+		# plain 10 (accel/plain 0.6: met); connection rate: accel 0.85, bare
+		# 0.9 of plain (the floor misses 0.95 too)
+		echo "{\"bench\":\"rr\",\"size\":64,\"placement\":\"same\",\"mode\":\"plain\",\"rep\":$rep,\"p50_us\":10}"
+		echo "{\"bench\":\"rr\",\"size\":64,\"placement\":\"same\",\"mode\":\"accel\",\"rep\":$rep,\"p50_us\":6}"
+		echo "{\"bench\":\"rr\",\"size\":64,\"placement\":\"same\",\"mode\":\"bare\",\"rep\":$rep,\"p50_us\":5}"
+		echo "{\"bench\":\"connrate\",\"size\":0,\"mode\":\"plain\",\"rep\":$rep,\"conns_per_s\":1000}"
+		echo "{\"bench\":\"connrate\",\"size\":0,\"mode\":\"accel\",\"rep\":$rep,\"conns_per_s\":850}"
+		echo "{\"bench\":\"connrate\",\"size\":0,\"mode\":\"bare\",\"rep\":$rep,\"conns_per_s\":900}"
+		# iperf3 64 B: accel/plain 0.95, 0.97, 0.99 and A/A 0.9, 1.0, 1.1:
+		# equal; 1 KiB: accel/plain 0.8 in every repetition: below
+		for m in "plain 10 10" "accel 9.5 8" "aa 9 11"; do
+			set -- $m
+			g64=$(awk -v b="$2" -v r=$rep -v m=$1 'BEGIN { if (m == "accel") print b + (r - 1) * 0.2; else if (m == "aa") print 9 + (r - 1); else print b }')
+			echo "{\"bench\":\"iperf3\",\"size\":64,\"nodelay\":false,\"mode\":\"$1\",\"rep\":$rep,\"gbps\":$g64}"
+			echo "{\"bench\":\"iperf3\",\"size\":1024,\"nodelay\":false,\"mode\":\"$1\",\"rep\":$rep,\"gbps\":$3}"
+		done
 	done
 } | jq -s '{schema: 1, meta: {date: "2026-11-29T00:00:00Z", host: "t", kernel: "k", cpu: "c", ncpu: 2, quick: true,
 	reps: 3, duration_s: 1, loadavg_start: "0", loadavg_end: "0", versions: {postgres: "postgres (PostgreSQL) 15.0"},
@@ -44,6 +63,18 @@ assert_match "$sel" '\| 0 / 0 / 0 \|$' "pgbench select: no errors"
 con=$(grep '^| select-connect |' "$md")
 assert_match "$con" '\| 0 / \*\*FAILED \(2\)\*\* / 0 \|$' "pgbench select-connect: the accelerated cell FAILED"
 assert_match "$(grep '^| GET |' "$md")" '\| 0 / 0 \|$' "redis: no errors"
+# the targets, read against the floor build
+assert_match "$(grep '^| 64 B request/response p50, same CPU: accel/bare |' "$md")" '\| 1\.2 \| – \| \*\*not met\*\* \|$' \
+	"target: 64 B rr within 5 % of bare, not met"
+assert_match "$(grep '^| 64 B request/response p50, same CPU: accel/plain |' "$md")" '\| 0\.6 \| 0\.5 \| met \|$' \
+	"target: 64 B rr <= 0.80 of plain, met, with the floor's ratio"
+assert_match "$(grep '^| connection rate, no payload: accel/plain |' "$md")" '\| 0\.85 \| 0\.9 \| floor misses it too \|$' \
+	"target: connection rate, below a floor that misses it too"
+assert_match "$(grep '^| iperf3 cells' "$md")" '0 of 2 \| – \| below: 64 B \(equal by A/A\), 1 KiB \(below A/A\) \|$' \
+	"target: iperf3 cells below 1.00 listed with their A/A verdict"
+# the A/A check: 64 B equal (0.97 inside 0.9-1.1), 1 KiB below (0.8)
+assert_match "$(grep '^| 64 B | on |' "$md")" '\| 1 \(0\.9–1\.1\) \| equal \(0\.97\) \|' "iperf3 64 B: equal to plain by the A/A run"
+assert_match "$(grep '^| 1 KiB | on |' "$md")" '\| \*\*below\*\* \(0\.8\) \|' "iperf3 1 KiB: below the A/A range"
 
 # profile buckets: the deepest anchored frame decides
 cat >"$SA_TMP/script.txt" <<'PERF'
