@@ -83,7 +83,33 @@ static __always_inline void sa_state_reset(struct sa_sock_state *st,
 	st->mode_since_ns = bpf_ktime_get_ns();
 }
 
-static __always_inline void sa_insert(struct bpf_sock_ops *skops)
+/* The key of the short_ports entry of a socket's service port: its local
+ * port when it was accepted, its peer's when it connected. */
+static __always_inline void sa_port_key_of(struct sa_port_key *pk, const struct sa_sock_state *st)
+{
+	pk->netns = st->key.netns;
+	pk->port = (st->flags & SA_F_PASSIVE) ? st->key.local_port : st->key.remote_port;
+	pk->pad = 0;
+}
+
+/* 1 when this connection's service port had SA_SHORT_STREAK short-lived
+ * sockets in a row (and --accelerate-short is off): not worth inserting. */
+static __always_inline int sa_short_lived(const struct sa_config *cfg, const struct sa_sock_state *st)
+{
+	struct sa_port_key pk;
+	struct sa_port_hist *h;
+
+	if (cfg && (cfg->flags & SA_CFG_ACCEL_SHORT))
+		return 0;
+	sa_port_key_of(&pk, st);
+	h = bpf_map_lookup_elem(&short_ports, &pk);
+	if (!h || h->streak < SA_SHORT_STREAK)
+		return 0;
+	__sync_fetch_and_add(&h->skipped, 1);
+	return 1;
+}
+
+static __always_inline void sa_insert(struct bpf_sock_ops *skops, int passive)
 {
 	struct sa_rx_progress rx = {};
 	struct sa_sock_key key = {};
@@ -113,6 +139,8 @@ static __always_inline void sa_insert(struct bpf_sock_ops *skops)
 		return;
 	}
 	sa_state_reset(st, &key);
+	if (passive)
+		st->flags |= SA_F_PASSIVE;
 	st->cookie = bpf_get_socket_cookie(skops);
 	tp = bpf_skc_to_tcp_sock(sk);
 	if (tp)
@@ -130,6 +158,9 @@ static __always_inline void sa_insert(struct bpf_sock_ops *skops)
 	 * processes that existed before. */
 	if ((st->flags & SA_F_COMM_SET) && bpf_map_lookup_elem(&splicers, st->comm))
 		return sa_off(st, SA_R_SPLICER, SA_SKIPPED_SPLICER);
+	cfg = sa_config_get();
+	if (sa_short_lived(cfg, st))
+		return sa_off(st, SA_R_SHORT_LIVED, SA_SKIPPED_SHORT);
 	/* Bytes already in this socket's TCP receive queue would be overtaken
 	 * by anything redirected to it: peers must not redirect to it, so it
 	 * stays out of the map (its own sends then find no peer view: TCP). */
@@ -172,7 +203,6 @@ static __always_inline void sa_insert(struct bpf_sock_ops *skops)
 	/* Stream detection (default; off with --redirect-streams): RTT
 	 * callbacks come with ACKs, i.e. only while this socket sends over TCP:
 	 * that is when a stream connection can leave the map (sa_try_unmap). */
-	cfg = sa_config_get();
 	if (sa_stream_detection(cfg))
 		bpf_sock_ops_cb_flags_set(skops, skops->bpf_sock_ops_cb_flags | BPF_SOCK_OPS_RTT_CB_FLAG);
 }
@@ -228,8 +258,10 @@ int sa_sockops(struct bpf_sock_ops *skops)
 {
 	switch (skops->op) {
 	case BPF_SOCK_OPS_ACTIVE_ESTABLISHED_CB:
+		sa_insert(skops, 0);
+		break;
 	case BPF_SOCK_OPS_PASSIVE_ESTABLISHED_CB:
-		sa_insert(skops);
+		sa_insert(skops, 1);
 		break;
 	case BPF_SOCK_OPS_RTT_CB:
 		sa_try_unmap(skops);
@@ -680,6 +712,48 @@ int sa_splice_tp(struct trace_event_raw_sys_enter *ctx)
  * (see the map). Only the entry's own socket frees it: after this socket
  * left the hash tables, a new connection with the same 4-tuple may already
  * have its own entry under the same key. */
+/* Learn whether sk's service port serves short-lived connections: a socket
+ * that sent at most one message extends the port's streak, one that sent
+ * more resets it. Sends are counted by sa_sk_msg while the socket was in the
+ * map; one left out for being short-lived has the kernel's count of data
+ * segments (one per small message). Sockets left out for other reasons
+ * (policy, remote peer, ...) say nothing. Only short ones create an entry. */
+static __always_inline void sa_short_learn(struct sock *sk, const struct sa_sock_state *st)
+{
+	struct sa_port_key pk;
+	struct sa_port_hist *h, fresh = {};
+	struct tcp_sock *tp;
+	__u64 sent;
+
+	if (st->mode == SA_MODE_OFF && st->reason == SA_R_SHORT_LIVED) {
+		tp = bpf_skc_to_tcp_sock(sk);
+		if (!tp)
+			return;
+		sent = tp->data_segs_out;
+	} else if (st->mode != SA_MODE_OFF || st->reason == SA_R_UNMAPPED) {
+		sent = st->tx_redir_msgs + st->tx_tcp_msgs;
+	} else {
+		return;
+	}
+	sa_port_key_of(&pk, st);
+	h = bpf_map_lookup_elem(&short_ports, &pk);
+	if (sent > 1) {
+		if (h && h->streak)
+			h->streak = 0;
+		return;
+	}
+	if (!h) {
+		fresh.streak = 1;
+		fresh.last_ns = bpf_ktime_get_ns();
+		bpf_map_update_elem(&short_ports, &pk, &fresh, BPF_NOEXIST);
+		return;
+	}
+	/* racing updates may lose an increment: a heuristic, not a count */
+	if (h->streak < SA_SHORT_STREAK * 4)
+		h->streak++;
+	h->last_ns = bpf_ktime_get_ns();
+}
+
 SEC("tp_btf/tcp_destroy_sock")
 int BPF_PROG(sa_sock_destroy, struct sock *sk)
 {
@@ -690,6 +764,10 @@ int BPF_PROG(sa_sock_destroy, struct sock *sk)
 	return 0;
 #endif
 	st = bpf_sk_storage_get(&sock_state, sk, 0, 0);
+	/* st->key is set at establishment: a socket that never got there
+	 * (a listener, a failed connect) has netns 0 */
+	if (st && st->key.netns)
+		sa_short_learn(sk, st);
 	if (!st || !(st->flags & SA_F_INSERTED))
 		return 0;
 	rx = bpf_map_lookup_elem(&rx_progress, &st->key);

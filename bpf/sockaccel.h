@@ -60,8 +60,12 @@ enum sa_counter {
 	SA_SPLICE_REFUSED_MSGS,		/* sends refused (EACCES): late splicer past the unread bound */
 	SA_SKIPPED_SPLICER,		/* not inserted: created by a process known to splice */
 	SA_SPLICE_LATE_TCP,		/* like splice_late, but the direction was already on TCP: misordered */
+	SA_SKIPPED_SHORT,		/* not inserted: its service port's connections are short-lived */
 	SA_COUNTER_MAX,
 };
+/* Size of the "counters" map: room for counters later builds add, so that
+ * an --upgrade keeps the pinned map (its size must not change). */
+#define SA_COUNTER_SLOTS	64
 
 /*
  * Per-connection state machine, one per socket and direction (this socket's
@@ -100,13 +104,18 @@ enum sa_reason {
 	SA_R_PEER_SPLICES,	/* TCP for good: the peer reads with splice() */
 	SA_R_SPLICE_LATE,	/* the peer began to splice with redirected bytes unread (REDIRECT kept) */
 	SA_R_SPLICER,		/* OFF: created by a process known to splice (--splicers, or seen) */
+	SA_R_SHORT_LIVED,	/* OFF: its service port's recent connections ended after <= 1 send */
 	SA_REASON_MAX,
 };
+/* Per-cgroup fallback counters per reason (struct sa_cg_counters): room for
+ * reasons later builds add (the value size of a pinned map must not change). */
+#define SA_CG_REASON_SLOTS	32
 
 #define SA_F_INSERTED		(1u << 0)	/* in sock_map */
 #define SA_F_EXCLUDED_COMM	(1u << 1)	/* created by an excluded process */
 #define SA_F_COMM_SET		(1u << 2)	/* comm[] is the creating process */
 #define SA_F_RX_GONE		(1u << 3)	/* its rx_progress entry is gone (unmapped) */
+#define SA_F_PASSIVE		(1u << 4)	/* accepted (its local port is the service port) */
 
 #define SA_COMM_LEN 16
 
@@ -200,11 +209,37 @@ struct sa_conn_record {
  * says nothing and the 64-send stream rule is off; the unread bound then
  * caps what a direction may ever redirect (docs/kernels.md). */
 #define SA_CFG_RX_UNTRACKED	(1u << 5)
+/* --accelerate-short: insert every connection, also on service ports whose
+ * connections are short-lived (no SA_R_SHORT_LIVED). */
+#define SA_CFG_ACCEL_SHORT	(1u << 6)
 struct sa_config {
 	__u32 flags;
 	__u32 pad;
 	__u64 max_unread;	/* bound on unread redirected bytes; 0 = auto (tcp_rmem max) */
 };
+
+/*
+ * Short-lived connections (docs/design.md "Short-lived connections"): the
+ * "short_ports" LRU hash keeps, per service port and network namespace, how
+ * many sockets in a row were destroyed having sent at most one message. From
+ * SA_SHORT_STREAK on, new connections to that port are not inserted: a
+ * connection that exchanges once gains less from the redirect than its
+ * insertion and removal cost (docs/benchmarks.md, connection rate). One
+ * socket that sent more resets the streak.
+ */
+struct sa_port_key {
+	__u64 netns;		/* bpf_get_netns_cookie() */
+	__u32 port;		/* the service (listening) port, host byte order */
+	__u32 pad;
+};
+struct sa_port_hist {
+	__u32 streak;		/* sockets in a row that sent <= 1 message */
+	__u32 pad;
+	__u64 skipped;		/* connection ends not inserted because of it */
+	__u64 last_ns;		/* bpf_ktime_get_ns() of the last update */
+};
+#define SA_SHORT_STREAK		16
+#define SA_SHORT_PORTS_ENTRIES	4096
 
 #define SA_PORT_INCLUDE	1
 #define SA_PORT_EXCLUDE	2
@@ -258,7 +293,7 @@ enum sa_cg_counter {
 	SA_CG_PASSED_MSGS,
 	SA_CG_PASSED_BYTES,
 	SA_CG_FALLBACKS,	/* + enum sa_reason: directions that went to TCP or OFF */
-	SA_CG_COUNTER_MAX = SA_CG_FALLBACKS + SA_REASON_MAX,
+	SA_CG_COUNTER_MAX = SA_CG_FALLBACKS + SA_CG_REASON_SLOTS,
 };
 struct sa_cg_counters {
 	__u64 v[SA_CG_COUNTER_MAX];

@@ -69,6 +69,8 @@ static void print_totals(const struct sa_counters *c, int active)
 	/* splice readers (docs/design.md "Splice readers") */
 	for (int i = SA_T_NEW_AWAIT_READER; i <= SA_SPLICE_LATE_TCP; i++)
 		print_counter(sa_counter_names[i], c->v[i]);
+	/* short-lived connections (docs/design.md "Short-lived connections") */
+	print_counter(sa_counter_names[SA_SKIPPED_SHORT], c->v[SA_SKIPPED_SHORT]);
 }
 
 static void print_rates(const struct sa_counters *now, const struct sa_counters *prev,

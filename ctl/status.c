@@ -13,6 +13,7 @@
 #include "feature_table.h"
 #include "output.h"
 #include "percg_print.h"
+#include "short_ports.h"
 #include "policy.h"
 #include "../bpf/sockaccel.h"
 
@@ -186,6 +187,7 @@ int do_status(int argc, char **argv)
 	if (!sa_policy_read(&ctl_pins, &pol))
 		sa_policy_print(&pol);
 	sa_splicers_seen_print(&ctl_pins);
+	sa_short_ports_print(&ctl_pins);
 	print_uint("map_entries", "sock_map:  %llu", entries);
 	print_uint("map_capacity", " / %llu entries", mi.max_entries);
 	/* A full map is never silent: sockets it refused stay on TCP, counted. */

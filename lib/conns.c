@@ -44,6 +44,7 @@ const char *const sa_reason_names[SA_REASON_MAX] = {
 	[SA_R_PEER_SPLICES] = "peer_splices",
 	[SA_R_SPLICE_LATE] = "splice_late",
 	[SA_R_SPLICER] = "splicer",
+	[SA_R_SHORT_LIVED] = "short_lived",
 };
 
 const char *sa_tcp_state_name(unsigned int state)

@@ -41,7 +41,10 @@ const char *const sa_counter_names[SA_COUNTER_MAX] = {
 	[SA_SPLICE_REFUSED_MSGS] = "splice_refused_msgs",
 	[SA_SKIPPED_SPLICER] = "skipped_splicer",
 	[SA_SPLICE_LATE_TCP] = "splice_late_tcp",
+	[SA_SKIPPED_SHORT] = "skipped_short_lived",
 };
+_Static_assert(SA_COUNTER_MAX <= SA_COUNTER_SLOTS, "the counters map has no room: raise SA_COUNTER_SLOTS");
+_Static_assert(SA_REASON_MAX <= SA_CG_REASON_SLOTS, "sa_cg_counters has no room: raise SA_CG_REASON_SLOTS");
 
 int sa_counters_read(int map_fd, struct sa_counters *out)
 {

@@ -15,15 +15,27 @@ const char *const sa_cg_counter_names[SA_CG_FALLBACKS] = {
 	[SA_CG_PASSED_BYTES] = "passed_bytes",
 };
 
-/* Per-CPU values of one slot: ncpu copies of the struct, each 8-aligned. */
+/* Per-CPU values of one slot: ncpu copies of the map's value, each
+ * 8-aligned. The value is the map's own size: a load by an older build has
+ * room for fewer reasons (lib/pin_check.c accepts it), and its missing
+ * counters read as 0. */
 static int slot_rw(int fd, uint32_t slot, struct sa_cg_counters *sum, bool zero)
 {
 	int ncpu = libbpf_num_possible_cpus(), r = 0;
-	struct sa_cg_counters *vals;
+	struct bpf_map_info mi = {};
+	__u32 len = sizeof(mi);
+	size_t n, stride;
+	uint64_t *vals;
 
 	if (ncpu <= 0)
 		return ncpu ? ncpu : -EINVAL;
-	vals = calloc(ncpu, sizeof(*vals));
+	if (bpf_obj_get_info_by_fd(fd, &mi, &len))
+		return -errno;
+	n = mi.value_size / sizeof(uint64_t);
+	if (!n || n > SA_CG_COUNTER_MAX)
+		return -EINVAL;
+	stride = n;	/* value sizes are multiples of 8 */
+	vals = calloc((size_t)ncpu * stride, sizeof(*vals));
 	if (!vals)
 		return -ENOMEM;
 	if (zero) {
@@ -34,8 +46,8 @@ static int slot_rw(int fd, uint32_t slot, struct sa_cg_counters *sum, bool zero)
 	} else {
 		memset(sum, 0, sizeof(*sum));
 		for (int c = 0; c < ncpu; c++)
-			for (int i = 0; i < SA_CG_COUNTER_MAX; i++)
-				sum->v[i] += vals[c].v[i];
+			for (size_t i = 0; i < n; i++)
+				sum->v[i] += vals[(size_t)c * stride + i];
 	}
 	free(vals);
 	return r;

@@ -96,7 +96,7 @@ static const struct pin_spec specs[] = {
 	{ SA_PIN_SOCK_MAP, K_MAP, BPF_MAP_TYPE_SOCKHASH, 0, sizeof(struct sa_sock_key), 8, 0, false },
 	{ SA_PIN_RX_PROGRESS, K_MAP, BPF_MAP_TYPE_HASH, BPF_MAP_TYPE_LRU_HASH, sizeof(struct sa_sock_key),
 	  sizeof(struct sa_rx_progress), 0, false },
-	{ SA_PIN_COUNTERS, K_MAP, BPF_MAP_TYPE_PERCPU_ARRAY, 0, 4, 8, SA_COUNTER_MAX, true },
+	{ SA_PIN_COUNTERS, K_MAP, BPF_MAP_TYPE_PERCPU_ARRAY, 0, 4, 8, SA_COUNTER_SLOTS, true },
 	{ SA_PIN_CGROUPS, K_MAP, BPF_MAP_TYPE_HASH, 0, 8, sizeof(struct sa_cgroup_info), SA_CGROUP_MAP_ENTRIES, false },
 	{ SA_PIN_SOCK_STATE, K_MAP, BPF_MAP_TYPE_SK_STORAGE, 0, 4, sizeof(struct sa_sock_state), 0, false },
 	{ SA_PIN_CONFIG, K_MAP, BPF_MAP_TYPE_ARRAY, 0, 4, sizeof(struct sa_config), 1, false },
@@ -110,6 +110,8 @@ static const struct pin_spec specs[] = {
 	{ SA_PIN_CGROUP_NAMES, K_MAP, BPF_MAP_TYPE_HASH, 0, 8, SA_CGROUP_NAME_MAX, SA_CGROUP_MAP_ENTRIES, false },
 	{ SA_PIN_PERCG_COUNTERS, K_MAP, BPF_MAP_TYPE_PERCPU_ARRAY, 0, 4, sizeof(struct sa_cg_counters),
 	  SA_CG_SLOTS, false },
+	{ SA_PIN_SHORT_PORTS, K_MAP, BPF_MAP_TYPE_LRU_HASH, 0, sizeof(struct sa_port_key),
+	  sizeof(struct sa_port_hist), SA_SHORT_PORTS_ENTRIES, false },
 	{ SA_PIN_FEATURES, K_MAP, BPF_MAP_TYPE_ARRAY, 0, 4, sizeof(struct sa_feature_state), SA_FEAT_MAX, true },
 	{ SA_PIN_PROG_SOCKOPS, K_PROG, BPF_PROG_TYPE_SOCK_OPS, 0, 0, 0, 0, false },
 	{ SA_PIN_PROG_SK_MSG, K_PROG, BPF_PROG_TYPE_SK_MSG, 0, 0, 0, 0, false },
@@ -200,7 +202,7 @@ static int check_object(const char *path, const struct pin_spec *s, __u32 *sock_
 		struct bpf_map_info mi = {};
 		__u32 len = sizeof(mi);
 		char want[32];
-		bool bad_max;
+		bool bad_max, bad_value;
 
 		if (bpf_obj_get_info_by_fd(fd, &mi, &len)) {
 			r = -errno;
@@ -220,8 +222,14 @@ static int check_object(const char *path, const struct pin_spec *s, __u32 *sock_
 			bad_max = mi.max_entries != s->max;
 			snprintf(want, sizeof(want), "%u", s->max);
 		}
+		/* per-cgroup counters of an older build: room for fewer reasons
+		 * (lib/percg.c reads them with the map's own value size) */
+		bad_value = !strcmp(s->name, SA_PIN_PERCG_COUNTERS) ?
+			    mi.value_size > s->value || mi.value_size % 8 ||
+			    mi.value_size < 8 * (SA_CG_FALLBACKS + 1) :
+			    mi.value_size != s->value;
 		if ((mi.type != s->type && (!s->type2 || mi.type != s->type2)) || mi.key_size != s->key ||
-		    mi.value_size != s->value || bad_max) {
+		    bad_value || bad_max) {
 			snprintf(err, errlen, "pin %s does not match this build's map (type %u key %u value %u "
 				 "max_entries %u; expected type %u key %u value %u max_entries %s), refusing to "
 				 "use it: remove it (rm %s) or use another --pin-dir", path, mi.type, mi.key_size,

@@ -24,6 +24,9 @@
  *                 created on first use by lib/cgroup_names.c (optional)
  *   percg_counters PERCPU_ARRAY slot -> struct sa_cg_counters: per attached
  *                 cgroup counters (optional: older loads have none)
+ *   short_ports   LRU_HASH struct sa_port_key -> struct sa_port_hist: the
+ *                 short-lived connection streak of each service port
+ *                 (optional: older loads have none)
  *   link_cg_<ID>  the sockops bpf_link of an attached cgroup (ID = cgroup id)
  *   link_cs_<ID>  its sock_create bpf_link
  * Every change to it happens under an exclusive flock on the directory.
@@ -58,6 +61,7 @@
 #define SA_PIN_LINK_SPLICE "link_splice"
 #define SA_PIN_CGROUP_NAMES "cgroup_names"
 #define SA_PIN_PERCG_COUNTERS "percg_counters"
+#define SA_PIN_SHORT_PORTS "short_ports"
 #define SA_PIN_LINK_PREFIX "link_cg_"
 #define SA_PIN_LINK_CS_PREFIX "link_cs_"
 #define SA_MAX_LINKS_SCAN 4096

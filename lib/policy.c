@@ -162,6 +162,8 @@ int sa_policy_write(const struct sa_pins *p, const struct sa_policy *pol, char *
 		cfg.flags |= SA_CFG_PORTS_INCLUDE;
 	if (pol->redirect_streams)
 		cfg.flags |= SA_CFG_REDIRECT_STREAMS;
+	if (pol->accelerate_short)
+		cfg.flags |= SA_CFG_ACCEL_SHORT;
 	/* What the loader recorded about this kernel is not policy: keep it. */
 	if (!bpf_map_lookup_elem(cfd, &zero, &old))
 		cfg.flags |= old.flags & SA_CFG_RX_UNTRACKED;
@@ -207,6 +209,7 @@ int sa_policy_read(const struct sa_pins *p, struct sa_policy *pol)
 	close(fd);
 	pol->max_unread = cfg.max_unread;
 	pol->redirect_streams = cfg.flags & SA_CFG_REDIRECT_STREAMS;
+	pol->accelerate_short = cfg.flags & SA_CFG_ACCEL_SHORT;
 	if ((fd = sa_pin_open(p, SA_PIN_POLICY_PORTS)) < 0)
 		return fd;
 	while (bpf_map_get_next_key(fd, prev, &next) == 0) {
@@ -316,6 +319,10 @@ void sa_policy_print(const struct sa_policy *pol)
 	print_bool("stream_tcp", pol->redirect_streams ?
 		   "  small-write streams: redirected (--redirect-streams)\n" :
 		   "  small-write streams: move to TCP and leave the map\n", !pol->redirect_streams);
+	/* JSON: true = ports with short-lived connections are not inserted (the default) */
+	print_bool("short_lived_skip", pol->accelerate_short ?
+		   "  short-lived connections: inserted (--accelerate-short)\n" :
+		   "  short-lived connections: not inserted once a port has 16 in a row\n", !pol->accelerate_short);
 	/* JSON: a number, 0 = auto */
 	print_uint("max_unread", pol->max_unread ?
 		   "  max unread:      %llu bytes per connection direction\n" :

@@ -18,6 +18,7 @@ struct sa_policy {
 	int n_comms;
 	uint64_t max_unread;	/* 0: auto */
 	bool redirect_streams;	/* --redirect-streams: no stream detection */
+	bool accelerate_short;	/* --accelerate-short: no short-lived connection skipping */
 	/* --splicers: processes whose sockets are never inserted because they
 	 * read sockets with splice() (the "splicers" map, flag LISTED). */
 	char splicers[SA_POLICY_ENTRIES][SA_COMM_LEN];

@@ -78,7 +78,7 @@ static char *read_line(char *buf, int size, void *stream)
 	return buf;
 }
 
-enum { K_MAX_UNREAD, K_REDIRECT_STREAMS, K_SPLICERS, K_PIN_DIR, K_MAP_SIZE, K_DRAIN_TIMEOUT, K_METRICS };
+enum { K_MAX_UNREAD, K_REDIRECT_STREAMS, K_ACCEL_SHORT, K_SPLICERS, K_PIN_DIR, K_MAP_SIZE, K_DRAIN_TIMEOUT, K_METRICS };
 
 /* A single-valued key given a second time is an error. */
 static bool once(struct sa_conf *c, int k, const char *sec, const char *key)
@@ -169,6 +169,15 @@ static int handle_policy(struct sa_conf *c, const char *key, const char *val)
 		else
 			p->redirect_streams = b;
 		c->policy_keys |= SA_CONF_REDIRECT_STREAMS;
+	} else if (!strcmp(key, "accelerate-short")) {
+		if (!once(c, K_ACCEL_SHORT, "policy", key))
+			return 0;
+		r = sa_config_parse_bool(val, &b);
+		if (r)
+			snprintf(err, sizeof(err), "invalid '%s' (yes or no)", val);
+		else
+			p->accelerate_short = b;
+		c->policy_keys |= SA_CONF_ACCEL_SHORT;
 	} else if (!strcmp(key, "splicers")) {
 		if (!once(c, K_SPLICERS, "policy", key))
 			return 0;
@@ -176,7 +185,7 @@ static int handle_policy(struct sa_conf *c, const char *key, const char *val)
 		c->policy_keys |= SA_CONF_SPLICERS;
 	} else {
 		set_err(c, c->line, "unknown key '%s' in [policy] (expected ports, exclude-ports, exclude-comm, "
-			"max-unread, redirect-streams or splicers)", key);
+			"max-unread, redirect-streams, accelerate-short or splicers)", key);
 		return 0;
 	}
 	if (r) {
@@ -374,7 +383,7 @@ bool sa_config_policy_equal(const struct sa_policy *a, const struct sa_policy *b
 {
 	return a->n_include == b->n_include && a->n_exclude == b->n_exclude && a->n_comms == b->n_comms &&
 	       a->n_splicers == b->n_splicers && a->max_unread == b->max_unread &&
-	       a->redirect_streams == b->redirect_streams &&
+	       a->redirect_streams == b->redirect_streams && a->accelerate_short == b->accelerate_short &&
 	       !memcmp(a->include_ports, b->include_ports, a->n_include * sizeof(a->include_ports[0])) &&
 	       !memcmp(a->exclude_ports, b->exclude_ports, a->n_exclude * sizeof(a->exclude_ports[0])) &&
 	       !memcmp(a->exclude_comms, b->exclude_comms, a->n_comms * sizeof(a->exclude_comms[0])) &&
@@ -404,6 +413,8 @@ void sa_config_merge_policy(struct sa_policy *out, const struct sa_policy *cli, 
 		out->max_unread = f->max_unread;
 	if (from_file & SA_CONF_REDIRECT_STREAMS)
 		out->redirect_streams = f->redirect_streams;
+	if (from_file & SA_CONF_ACCEL_SHORT)
+		out->accelerate_short = f->accelerate_short;
 	if (from_file & SA_CONF_SPLICERS) {
 		memcpy(out->splicers, f->splicers, sizeof(f->splicers));
 		out->n_splicers = f->n_splicers;

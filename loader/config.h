@@ -31,6 +31,7 @@ enum {
 	SA_CONF_MAX_UNREAD = 1 << 3,
 	SA_CONF_REDIRECT_STREAMS = 1 << 4,
 	SA_CONF_SPLICERS = 1 << 5,
+	SA_CONF_ACCEL_SHORT = 1 << 6,
 };
 
 struct sa_conf {

@@ -78,6 +78,7 @@ struct sa_named_map {
 #define SA_SKEL_NEW_MAPS(skel) {					\
 	{ (skel)->maps.splicers, SA_PIN_SPLICERS },			\
 	{ (skel)->maps.percg_counters, SA_PIN_PERCG_COUNTERS },		\
+	{ (skel)->maps.short_ports, SA_PIN_SHORT_PORTS },		\
 }
 
 /* Attach the chosen implementation of feature f and pin its links under

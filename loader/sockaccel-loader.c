@@ -79,7 +79,7 @@ static const char doc[] =
 "\n"
 "Policy (kept in the pinned maps, shown by `sockaccelctl status`): given any\n"
 "of --ports, --exclude-ports, --exclude-comm, --max-unread or\n"
-"--redirect-streams, the whole policy is replaced by the options of this run;\n"
+"--redirect-streams, --accelerate-short, the whole policy is replaced by the options of this run;\n"
 "without them it is left as it is. It applies to connections established\n"
 "afterwards.\n"
 "\n"
@@ -112,7 +112,7 @@ SA_DEFAULT_SPLICERS "), which are never accelerated (docs/limitations.md).\n"
 "  sockaccel-loader --probe                    # what this kernel supports\n";
 
 enum { OPT_PIN_DIR = 1000, OPT_FOREGROUND, OPT_PORTS, OPT_EXCLUDE_PORTS, OPT_EXCLUDE_COMM, OPT_MAX_UNREAD,
-       OPT_DRAIN_TIMEOUT, OPT_UPGRADE, OPT_MAP_SIZE, OPT_STREAM_TCP, OPT_REDIRECT_STREAMS, OPT_PROBE,
+       OPT_DRAIN_TIMEOUT, OPT_UPGRADE, OPT_MAP_SIZE, OPT_STREAM_TCP, OPT_REDIRECT_STREAMS, OPT_ACCEL_SHORT, OPT_PROBE,
        OPT_SPLICERS, OPT_UNIT, OPT_PID, OPT_CONTAINER, OPT_CONFIG, OPT_METRICS };
 
 static const struct argp_option opts[] = {
@@ -155,6 +155,10 @@ static const struct argp_option opts[] = {
 	  "Redirect small-write streams too. By default, after 64 sends averaging under "
 	  "32 KiB without a read, a direction moves to TCP and the connection leaves the "
 	  "map once drained, because TCP coalesces small writes better (docs/benchmarks.md)", 1 },
+	{ "accelerate-short", OPT_ACCEL_SHORT, NULL, 0,
+	  "Insert every connection. By default, once 16 sockets in a row of a service port "
+	  "ended having sent at most one message each, new connections to that port stay "
+	  "plain TCP (reason short_lived) until one sends more (docs/design.md)", 1 },
 	/* The default since stream detection stopped being opt-in; still accepted. */
 	{ "stream-tcp", OPT_STREAM_TCP, NULL, OPTION_HIDDEN, NULL, 1 },
 	{ "max-unread", OPT_MAX_UNREAD, "BYTES", 0,
@@ -207,6 +211,11 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		env.policy.redirect_streams = key == OPT_REDIRECT_STREAMS;
 		env.policy_set = true;
 		env.policy_keys |= SA_CONF_REDIRECT_STREAMS;
+		break;
+	case OPT_ACCEL_SHORT:
+		env.policy.accelerate_short = true;
+		env.policy_set = true;
+		env.policy_keys |= SA_CONF_ACCEL_SHORT;
 		break;
 	case OPT_MAX_UNREAD: {
 		uint64_t v;

@@ -28,7 +28,7 @@ static __always_inline void sa_cg_fallback(const struct sa_sock_state *st, __u8 
 {
 	struct sa_cg_counters *c = sa_cg(st);
 
-	if (c && reason < SA_REASON_MAX)
+	if (c && reason < SA_CG_REASON_SLOTS)
 		c->v[SA_CG_FALLBACKS + reason]++;
 }
 

@@ -16,10 +16,18 @@ struct {
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, SA_COUNTER_MAX);
+	__uint(max_entries, SA_COUNTER_SLOTS);
 	__type(key, __u32);
 	__type(value, __u64);
 } counters SEC(".maps");
+
+/* Short-lived connections per service port (bpf/sockaccel.h). */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, SA_SHORT_PORTS_ENTRIES);
+	__type(key, struct sa_port_key);
+	__type(value, struct sa_port_hist);
+} short_ports SEC(".maps");
 
 /* Per attached cgroup counters, by slot (bpf/sockaccel.h). */
 struct {

@@ -109,7 +109,7 @@ has $C "sockaccelctl run --name x -- sockaccel-loa" sockaccel-loader
 # the loader
 has $L "sockaccel-loader -" --pin-dir --config --unit --pid --container --foreground \
 	--drain-timeout --metrics --map-size --probe --upgrade --ports --exclude-ports \
-	--exclude-comm --max-unread --redirect-streams --splicers --help -v -j
+	--exclude-comm --max-unread --redirect-streams --accelerate-short --splicers --help -v -j
 has $L "sockaccel-loader --unit " redis-server.service nginx.service
 has $L "sockaccel-loader --foreground --unit ngi" nginx.service
 has $L "sockaccel-loader --pid " "$$"

@@ -35,6 +35,7 @@ bad "bad port list" 4 "${good}[policy]\nexclude-ports = 22,ssh\n"
 bad "long process name" 4 "${good}[policy]\nexclude-comm = averyveryverylongname\n"
 bad "max-unread too small" 4 "${good}[policy]\nmax-unread = 100\n"
 bad "redirect-streams not a bool" 4 "${good}[policy]\nredirect-streams = maybe\n"
+bad "accelerate-short not a bool" 4 "${good}[policy]\naccelerate-short = sometimes\n"
 bad "empty splicers" 4 "${good}[policy]\nsplicers =\n"
 bad "duplicate max-unread" 6 "${good}[policy]\nmax-unread = 65536\n\nmax-unread = 65536\n"
 bad "duplicate splicers" 5 "${good}[policy]\nsplicers = none\nsplicers = none\n"
@@ -76,6 +77,7 @@ ports = 6379
 exclude-comm = backup
 max-unread = 65536
 redirect-streams = yes
+accelerate-short = yes
 [loader]
 pin-dir = $SA_PIN
 map-size = 1000
@@ -87,6 +89,7 @@ assert_eq "$(jq -c .policy.include_ports <<<"$st")" "[80,443]" "ports: the comma
 assert_eq "$(jq -c .policy.exclude_comms <<<"$st")" '["backup"]' "exclude-comm: the file's"
 assert_eq "$(jq .policy.max_unread <<<"$st")" 65536 "max-unread: the file's"
 assert_eq "$(jq .policy.stream_tcp <<<"$st")" false "redirect-streams: the file's"
+assert_eq "$(jq .policy.short_lived_skip <<<"$st")" false "accelerate-short: the file's"
 assert_eq "$(jq -c .policy.splicers <<<"$st")" '["haproxy"]' "splicers: the default"
 assert_eq "$(cg_links "$SA_CG")" 1 "the file's cgroup attached"
 assert_eq "$(cg_links "$other")" 1 "the command line's cgroup attached"
