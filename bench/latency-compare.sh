@@ -17,7 +17,7 @@
 #             probes, with probes filtered to its cgroup, and with probes on
 #             every process; alternating, REPS times; medians and the ratio to
 #             "no probes" (one run, same machine state). Then the BPF programs'
-#             own run time per call (kernel.bpf_stats_enabled, restored after).
+#             own run time per call (BPF statistics from a BPF_ENABLE_STATS fd).
 #   --json F  everything as one JSON object (bench/run.sh uses it)
 #   --quick   shorter runs (--time 0.5, --reps 3)
 #
@@ -123,20 +123,20 @@ loop() {
 	jq -cn --argjson s "$secs" --argjson n "$LOOP_BYTES" '{secs: $s, ns_per_syscall: ($s * 1e9 / (2 * $n))}'
 }
 
-# prog_cost: run the loop once under a cgroup-filtered tracer with
-# kernel.bpf_stats_enabled=1 and print the programs' mean run time per call
+# prog_cost: run the loop once under a cgroup-filtered tracer with the BPF
+# run-time statistics on (a BPF_ENABLE_STATS fd, bench/lib.sh stats_on) and
+# print the programs' mean run time per call
 prog_cost() {
-	local old ids out
-	old=$(sysctl -n kernel.bpf_stats_enabled 2>/dev/null) || { echo '{"error":"no bpf_stats"}'; return; }
+	local ids out
 	tracer_start "$CG_PLAIN" "$TMPD/cost.json"
 	ids=$(sed -n 's/^latency: programs: //p' "$TMPD/cost.json.err" | grep -o 'id [0-9]*' | cut -d' ' -f2 | paste -sd,)
-	sysctl -qw kernel.bpf_stats_enabled=1
+	stats_on
 	loop plain >/dev/null
 	out=$(bpftool -j prog show 2>/dev/null | jq -c --arg ids "$ids" '
 		($ids | split(",") | map(tonumber)) as $want |
 		[ .[] | select(.id as $i | $want | index($i)) | select(.run_cnt > 0) |
 		  {name, run_cnt, ns_per_run: (.run_time_ns / .run_cnt | . * 10 | round / 10)} ]')
-	sysctl -qw kernel.bpf_stats_enabled="$old"
+	stats_off
 	tracer_stop
 	echo "${out:-[]}"
 }
@@ -229,6 +229,6 @@ jq -r '
 		"probes, --cgroup:   \(.median.cgroup|f)  (x\(.ratio.cgroup // null | if . then . * 1000 | round / 1000 else "-" end))",
 		"probes, all procs:  \(.median.all|f)  (x\(.ratio.all // null | if . then . * 1000 | round / 1000 else "-" end))"),
 	(if (.prog_cost // []) | length > 0 then
-		"\n== BPF program cost per call (kernel.bpf_stats_enabled, dd loop, --cgroup)",
+		"\n== BPF program cost per call (BPF run-time statistics, dd loop, --cgroup)",
 		(.prog_cost[] | "\(.name): \(.ns_per_run) ns x \(.run_cnt)")
 	 else empty end)' <<<"$ALL"

@@ -224,6 +224,31 @@ cgroups_bpffs_setup() {
 	mkdir "$BPFFS" && mount -t bpf -o mode=0700 bpf "$BPFFS" || { BPFFS=; die "cannot mount bpffs on $TMPD/bpffs"; }
 }
 
+# stats_on / stats_off: the kernel's BPF run-time statistics (run count and ns
+# per program), switched on with a bpf(BPF_ENABLE_STATS) fd held by a helper
+# process for as long as it lives, not with the kernel.bpf_stats_enabled
+# sysctl, which anyone on the host may set back to 0 mid-run and which would
+# have to be restored. bpf() is syscall 321 on x86_64, 280 on arm64; command
+# 32, BPF_STATS_RUN_TIME 0. Every program run reads the clock twice while on.
+STATS_PID=
+stats_on() {
+	python3 -c 'import ctypes, os, sys, time
+nr = {"x86_64": 321, "aarch64": 280}.get(os.uname().machine)
+if nr is None:
+    sys.exit("no bpf() syscall number for " + os.uname().machine)
+libc = ctypes.CDLL(None, use_errno=True)
+attr = ctypes.create_string_buffer(16)
+if libc.syscall(nr, 32, attr, 16) < 0:
+    sys.exit("BPF_ENABLE_STATS: errno %d" % ctypes.get_errno())
+print("on", flush=True)
+time.sleep(86400)' >"$TMPD/stats.out" 2>&1 &
+	STATS_PID=$!
+	BG_PIDS+=("$STATS_PID")
+	for _ in $(seq 50); do grep -q . "$TMPD/stats.out" && break; sleep 0.1; done
+	grep -qx on "$TMPD/stats.out" || die "cannot switch on the BPF run-time statistics: $(cat "$TMPD/stats.out")"
+}
+stats_off() { [ -n "$STATS_PID" ] && stop_bg "$STATS_PID"; STATS_PID=; }
+
 # bare_load / bare_unload: the floor build attached to CG_BARE, in its own pin
 # dir. Its read-tracking tracepoint program runs on every recv of the host, so
 # bench/run.sh loads it only around the measurements that use it.

@@ -92,31 +92,10 @@ OLD_KSYMS=$(sysctl -n net.core.bpf_jit_kallsyms 2>/dev/null || echo)
 trap '[ -n "$OLD_KSYMS" ] && sysctl -qw net.core.bpf_jit_kallsyms="$OLD_KSYMS"; bench_cleanup' EXIT
 # BPF programs by name in the profile
 [ -n "$OLD_KSYMS" ] && sysctl -qw net.core.bpf_jit_kallsyms=1
-# The statistics: not the kernel.bpf_stats_enabled sysctl, which anyone on
-# the host may set back to 0 mid-run (bench/prog-cost.sh does at its end), but
-# the bpf(BPF_ENABLE_STATS) fd, which keeps them on for as long as it is open
-# (bpf() is syscall 321 on x86_64, 280 on arm64; command 32, BPF_STATS_RUN_TIME 0). They are on only
-# during a second client run of each mode, never while perf records: every
-# program run then reads the clock twice (pvclock in a VM), which showed as
-# the largest item of the read-tracking bucket when both were on at once.
-STATS_PID=
-stats_on() {
-	python3 -c 'import ctypes, os, sys, time
-nr = {"x86_64": 321, "aarch64": 280}.get(os.uname().machine)
-if nr is None:
-    sys.exit("no bpf() syscall number for " + os.uname().machine)
-libc = ctypes.CDLL(None, use_errno=True)
-attr = ctypes.create_string_buffer(16)
-if libc.syscall(nr, 32, attr, 16) < 0:
-    sys.exit("BPF_ENABLE_STATS: errno %d" % ctypes.get_errno())
-print("on", flush=True)
-time.sleep(86400)' >"$TMPD/stats.out" 2>&1 &
-	STATS_PID=$!
-	BG_PIDS+=("$STATS_PID")
-	for i in $(seq 50); do grep -q . "$TMPD/stats.out" && break; sleep 0.1; done
-	grep -qx on "$TMPD/stats.out" || die "cannot switch on the BPF run-time statistics: $(cat "$TMPD/stats.out")"
-}
-stats_off() { stop_bg "$STATS_PID"; STATS_PID=; }
+# The statistics are on only during a second client run of each mode, never
+# while perf records: every program run then reads the clock twice (pvclock in
+# a VM), which showed as the largest item of the read-tracking bucket when
+# both were on at once. stats_on/stats_off: bench/lib.sh.
 # client MODE PORT SECS: one timed sa-pingpong client run, in the background
 # for its pid (the profile counts the samples of this run's two processes
 # only: other sessions may run sa-pingpong too); sets CLI and RESULT

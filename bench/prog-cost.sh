@@ -15,8 +15,9 @@
 #   -t SEC    measured seconds (default 3), after as long again to fill the maps
 #   -j        JSON
 #
-# bpf_stats is host-wide and adds two clock reads to every BPF program run
-# while on; it is switched back to its previous value at the end.
+# The statistics are switched on with a BPF_ENABLE_STATS fd for the measured
+# run only (bench/lib.sh stats_on), never with the host-wide sysctl; they add
+# two clock reads to every BPF program run of the host while on.
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -47,8 +48,6 @@ progs() {
 
 bench_setup
 IDS=$(our_ids | jq -s -c .)
-OLD_STATS=$(sysctl -n kernel.bpf_stats_enabled)
-trap 'sysctl -qw kernel.bpf_stats_enabled="$OLD_STATS"; bench_cleanup' EXIT
 
 port=7390
 start_bg accel "$TMPD/server.log" $(cpu server) "$BUILD/sa-connrate" server -l 127.0.0.1 -p $port -r "$SIZE"
@@ -56,13 +55,13 @@ srv=$BG_PID
 wait_listen $port "$srv" || die "sa-connrate server did not start"
 run_in accel $(cpu client) "$BUILD/sa-connrate" client -c 127.0.0.1 -p $port -r "$SIZE" -t "$SECS" -j ||
 	die "sa-connrate (fill) failed"
-sysctl -qw kernel.bpf_stats_enabled=1
+stats_on
 before=$(progs)
 run_in accel $(cpu client) "$BUILD/sa-connrate" client -c 127.0.0.1 -p $port -r "$SIZE" -t "$SECS" -j ||
 	die "sa-connrate failed"
 result=$FG_OUT
 after=$(progs)
-sysctl -qw kernel.bpf_stats_enabled="$OLD_STATS"
+stats_off
 stop_bg "$srv"
 
 report=$(jq -n --argjson a "$after" --argjson b "$before" --argjson r "$result" --arg build "$BUILD" '
