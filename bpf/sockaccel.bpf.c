@@ -707,11 +707,6 @@ int sa_splice_tp(struct trace_event_raw_sys_enter *ctx)
 	return 0;
 }
 
-/* A destroyed socket (closed by its owner, or never accepted) cannot read
- * any more: its read accounting goes, so rx_progress holds live sockets only
- * (see the map). Only the entry's own socket frees it: after this socket
- * left the hash tables, a new connection with the same 4-tuple may already
- * have its own entry under the same key. */
 /* Learn whether sk's service port serves short-lived connections: a socket
  * that sent at most one message extends the port's streak, one that sent
  * more resets it. Sends are counted by sa_sk_msg while the socket was in the
@@ -754,6 +749,12 @@ static __always_inline void sa_short_learn(struct sock *sk, const struct sa_sock
 	h->last_ns = bpf_ktime_get_ns();
 }
 
+/* A destroyed socket (closed by its owner, or never accepted) cannot read
+ * any more: its read accounting goes, so rx_progress holds live sockets only
+ * (see the map). Only the entry's own socket frees it: after this socket
+ * left the hash tables, a new connection with the same 4-tuple may already
+ * have its own entry under the same key. It also reports to its service
+ * port's short-lived streak (sa_short_learn). */
 SEC("tp_btf/tcp_destroy_sock")
 int BPF_PROG(sa_sock_destroy, struct sock *sk)
 {
