@@ -75,3 +75,37 @@ bench_iperf3() {
 	done
 	for mode in "${modes[@]}"; do stop_bg "${IPERF_PID[$mode]}"; done
 }
+
+# The `make demo` iperf3 run as scripts/demo.sh makes it: unpinned (the
+# scheduler places client and server), iperf3's default 128 KiB writes with
+# Nagle, server on [::], client to 127.0.0.1, DEMO_TIME seconds. Its target
+# (docs/benchmarks.md, "Targets") is read against the floor build here.
+declare -A DEMO_PORT=([plain]=5211 [accel]=5212 [bare]=5213)
+bench_demo() {
+	local rep mode out before after
+	local -A pid=()
+	log "demo: iperf3 -t $DEMO_TIME as make demo runs it (unpinned, 128 KiB, Nagle), modes ${SVC_MODES[*]}, $REPS repetitions"
+	for mode in "${SVC_MODES[@]}"; do
+		start_bg "$mode" "$TMPD/demo-$mode.log" iperf3 -s -p "${DEMO_PORT[$mode]}"
+		pid[$mode]=$BG_PID
+		wait_listen "${DEMO_PORT[$mode]}" "$BG_PID" || return 1
+	done
+	for rep in $(seq "$REPS"); do
+		for mode in $(order "$rep" "${SVC_MODES[@]}"); do
+			before=$(stats "$mode")
+			run_in "$mode" timeout $((DEMO_TIME + 30)) iperf3 -c 127.0.0.1 -p "${DEMO_PORT[$mode]}" -t "$DEMO_TIME" -J
+			out=$FG_OUT
+			after=$(stats "$mode")
+			if ! jq -e '.end.sum_received.bits_per_second' <<<"$out" >/dev/null 2>&1; then
+				log "demo iperf3 $mode failed"
+				record "{\"bench\":\"demo\",\"mode\":\"$mode\",\"rep\":$rep,\"error\":\"iperf3 failed\"}"
+				continue
+			fi
+			record "$(jq -c --arg mode "$mode" --argjson rep "$rep" --argjson ctr "$(stats_delta "$before" "$after")" \
+				'{bench: "demo", mode: $mode, size: 131072, rep: $rep, gbps: (.end.sum_received.bits_per_second / 1e9),
+				  cpu_sender_pct: .end.cpu_utilization_percent.host_total,
+				  cpu_receiver_pct: .end.cpu_utilization_percent.remote_total, counters: $ctr}' <<<"$out")"
+		done
+	done
+	for mode in "${SVC_MODES[@]}"; do stop_bg "${pid[$mode]}"; done
+}

@@ -86,6 +86,7 @@ def targets($r; $s):
 	def rr($pl; $m): st($s; {bench: "rr", size: 64, placement: $pl, mode: $m}; "p50_us");
 	def cr($z; $m): st($s; {bench: "connrate", size: $z, mode: $m}; "conns_per_s");
 	def sv($b; $t; $m): st($s; {bench: $b, test: $t, mode: $m}; "rps");
+	def dm($m): st($s; {bench: "demo", mode: $m}; "gbps");
 	[("same", "cross") as $pl | select(rr($pl; "accel") != null)
 	 | (if $pl == "same" then "same CPU" else "different CPUs" end) as $where
 	 | target_row("64 B request/response p50, \($where): accel/bare"; rnum(rr($pl; "accel"); rr($pl; "bare")); null; true; 1.05),
@@ -97,6 +98,9 @@ def targets($r; $s):
 	+ [("GET", "SET") as $t | select(sv("redis"; $t; "accel") != null)
 	 | target_row("redis \($t): accel/plain"; rnum(sv("redis"; $t; "accel"); sv("redis"; $t; "plain"));
 		rnum(sv("redis"; $t; "bare"); sv("redis"; $t; "plain")); false; 1.2)]
+	+ [select(dm("accel") != null)
+	 | target_row("`make demo` iperf3 (unpinned, 128 KiB): accel/plain"; rnum(dm("accel"); dm("plain"));
+		rnum(dm("bare"); dm("plain")); false; 1.5)]
 	+ [select(sv("nginx"; "small"; "accel") != null)
 	 | target_row("nginx small (128 B): accel/plain"; rnum(sv("nginx"; "small"; "accel"); sv("nginx"; "small"; "plain"));
 		rnum(sv("nginx"; "small"; "bare"); sv("nginx"; "small"; "plain")); false; 1.2)]
@@ -185,6 +189,17 @@ def report:
 		   "\(st($s; {bench: "iperf3", size: $z, nodelay: $nd, mode: "accel"}; "cpu_sender_pct").median | sig)/\(st($s; {bench: "iperf3", size: $z, nodelay: $nd, mode: "accel"}; "cpu_receiver_pct").median | sig)",
 		   ((st($s; {bench: "iperf3", size: $z, nodelay: $nd, mode: "accel"}; "redirect_pct").min | sig) + "%")]]),
 	"",
+	(if any($s[]; .bench == "demo") then
+	"## `make demo`'s iperf3, unpinned",
+	"",
+	"iperf3 as scripts/demo.sh runs it: the scheduler places client and server, 128 KiB writes with Nagle,",
+	"\($meta.params.demo_time // "–") s per run, server on [::], client to 127.0.0.1. Gbit/s; the demo's target is read against bare here.",
+	"",
+	table(["plain", "accelerated", "bare", "accel/plain", "bare/plain", "accel/bare", "CPU plain", "CPU accel", "redirected"];
+		[[("plain", "accel", "bare") as $m | {g: st($s; {bench: "demo", mode: $m}; "gbps"),
+			c: "\(st($s; {bench: "demo", mode: $m}; "cpu_sender_pct").median | sig)/\(st($s; {bench: "demo", mode: $m}; "cpu_receiver_pct").median | sig)"}] as [$p, $a, $b]
+		| [($p.g | pm), ($a.g | pm), ($b.g | pm), ratio($a.g; $p.g), ratio($b.g; $p.g), ratio($a.g; $b.g), $p.c, $a.c,
+		   (st($s; {bench: "demo", mode: "accel"}; "redirect_pct").min | if . == null then "–" else sig + "%" end)]]), "" else empty end),
 	"## Request/response: sa-pingpong, full round trips",
 	"",
 	"One connection, TCP_NODELAY, SIZE bytes each way. µs per round trip (p50 / p99 / mean) and transactions/s.",

@@ -9,7 +9,7 @@
 #   --quick      short runs and a smaller matrix (3-4 minutes)
 #   --reps N     repetitions of every measurement (default 3; medians need >= 3)
 #   --only LIST  comma-separated subset of:
-#                iperf3,rr,connrate,redis,nginx,memcached,pgbench,latency
+#                iperf3,demo,rr,connrate,redis,nginx,memcached,pgbench,latency
 #   --out DIR    results directory (default bench/results)
 #   --no-deps    do not install missing Debian packages
 #   --no-pin     let the scheduler place processes (default: client on CPU 0,
@@ -35,7 +35,7 @@ set -uo pipefail
 . "$BENCH_DIR/m-services.sh"
 . "$BENCH_DIR/m-latency.sh"
 
-IPERF_AA= QUICK= REPS=3 ONLY=iperf3,rr,connrate,redis,nginx,memcached,pgbench,latency OUT=$ROOT/bench/results DEPS=1 BARE=1
+IPERF_AA= QUICK= REPS=3 ONLY=iperf3,demo,rr,connrate,redis,nginx,memcached,pgbench,latency OUT=$ROOT/bench/results DEPS=1 BARE=1
 while [ $# -gt 0 ]; do
 	case $1 in
 	--quick) QUICK=1 ;;
@@ -61,7 +61,7 @@ if [ -n "$QUICK" ]; then
 	SOCKPERF_SIZES=(64) SOCKPERF_TIME=1 SOCKPERF_REPS=1
 	CONNRATE_VARIANTS=(0) CONNRATE_TIME=0.5
 	REDIS_REQUESTS=10000 REDIS_CLIENTS=50
-	WRK_TIME=1 WRK_CONNS=16
+	WRK_TIME=1 WRK_CONNS=16 DEMO_TIME=1
 	MC_TIME=1 MC_CONNS=16 PG_TIME=1 PG_CLIENTS=4
 else
 	IPERF_SIZES=(64 256 1024 4096 16384 65536 131072 1048576) IPERF_TIME=3
@@ -69,7 +69,7 @@ else
 	SOCKPERF_SIZES=(64 1024 16384) SOCKPERF_TIME=3 SOCKPERF_REPS=$REPS
 	CONNRATE_VARIANTS=(0 64) CONNRATE_TIME=2
 	REDIS_REQUESTS=100000 REDIS_CLIENTS=50
-	WRK_TIME=4 WRK_CONNS=16
+	WRK_TIME=4 WRK_CONNS=16 DEMO_TIME=2
 	MC_TIME=3 MC_CONNS=16 PG_TIME=3 PG_CLIENTS=4
 fi
 [ -n "${BENCH_IPERF_SIZES_A:-}" ] && IPERF_SIZES=("${BENCH_IPERF_SIZES_A[@]}")
@@ -124,6 +124,7 @@ log "bench: netns $NS, cgroups $CG_PLAIN (plain) and $CG_ACCEL (accel), pin dir 
 
 wanted iperf3 && bench_iperf3
 [ "$BENCH_BARE" = 1 ] && bare_load
+wanted demo && bench_demo
 wanted rr && bench_rr
 wanted connrate && bench_connrate
 wanted redis && bench_redis
@@ -165,7 +166,7 @@ jq -s --arg date "$START" --arg host "$HOST" --arg kernel "$(uname -r)" --arg kv
 		--arg sockperf_sizes "${SOCKPERF_SIZES[*]}" --argjson sockperf_time "$SOCKPERF_TIME" \
 		--arg connrate_variants "${CONNRATE_VARIANTS[*]}" --argjson connrate_time "$CONNRATE_TIME" \
 		--argjson redis_requests "$REDIS_REQUESTS" --argjson redis_clients "$REDIS_CLIENTS" \
-		--argjson wrk_time "$WRK_TIME" --argjson wrk_conns "$WRK_CONNS" --arg only "$ONLY" --argjson pin_cpus "$PIN_CPUS" --argjson mc_time "$MC_TIME" --argjson mc_conns "$MC_CONNS" --argjson pg_time "$PG_TIME" --argjson pg_clients "$PG_CLIENTS" --arg svc_modes "${SVC_MODES[*]}" --arg build_bare "$([ "$BENCH_BARE" = 1 ] && echo "$BUILD_BARE")" --arg rr_placements "${RR_PLACEMENTS[*]}" --argjson sockperf_reps "$SOCKPERF_REPS" '$ARGS.named')" \
+		--argjson wrk_time "$WRK_TIME" --argjson demo_time "$DEMO_TIME" --argjson wrk_conns "$WRK_CONNS" --arg only "$ONLY" --argjson pin_cpus "$PIN_CPUS" --argjson mc_time "$MC_TIME" --argjson mc_conns "$MC_CONNS" --argjson pg_time "$PG_TIME" --argjson pg_clients "$PG_CLIENTS" --arg svc_modes "${SVC_MODES[*]}" --arg build_bare "$([ "$BENCH_BARE" = 1 ] && echo "$BUILD_BARE")" --arg rr_placements "${RR_PLACEMENTS[*]}" --argjson sockperf_reps "$SOCKPERF_REPS" '$ARGS.named')" \
 	'{schema: 1,
 	  meta: ({date: $date, host: $host, kernel: $kernel, kernel_version: $kver, cpu: $cpu, ncpu: $ncpu,
 	         lscpu: $lscpu, memory: $mem,
