@@ -1,18 +1,22 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #
-# What each sockaccel program costs per connection, from the kernel's own BPF
-# run-time statistics (kernel.bpf_stats_enabled: run count and nanoseconds per
-# program), over sa-connrate's connect / one exchange / close loop. Not a
+# What each sockaccel program costs per unit of work, from the kernel's own BPF
+# run-time statistics (run count and nanoseconds per program). Not a
 # throughput measurement: time spent in the programs and the helpers they call
-# (map updates, socket-map insertion, storage allocation), which the
-# connection-rate ratio in bench/run.sh cannot split up.
+# (map lookups and updates, socket-map insertion, storage allocation), which
+# the ratios in bench/run.sh cannot split up. Workloads (-w):
+#   connrate  sa-connrate's connect / one exchange / close loop; per connection
+#   nginx     nginx (1 worker, CPU 1) serving 128 B, wrk -t1 -c16 (CPU 0) over
+#             keep-alive connections, as in bench/run.sh; per request
 #
-#   bench/prog-cost.sh [-r SIZE] [-t SECONDS] [-j]
+#   bench/prog-cost.sh [-w WORKLOAD] [-r SIZE] [-t SECONDS] [-j]
 #   BUILD=$PWD/build-bare bench/prog-cost.sh    # the floor build (make SA_BARE=1)
 #
-#   -r SIZE   bytes of the one request/response per connection (default 64; 0: none)
-#   -t SEC    measured seconds (default 3), after as long again to fill the maps
+#   -w WORKLOAD  connrate (default) or nginx
+#   -r SIZE   connrate: bytes of the one request/response per connection
+#             (default 64; 0: none)
+#   -t SEC    measured seconds (default 3), after as long again to warm up
 #   -j        JSON
 #
 # The statistics are switched on with a BPF_ENABLE_STATS fd for the measured
@@ -21,15 +25,20 @@
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 
-SIZE=64 SECS=3 JSON=
-while getopts "r:t:jh" o; do
+SIZE=64 SECS=3 JSON= WORK=connrate
+while getopts "w:r:t:jh" o; do
 	case $o in
+	w) WORK=$OPTARG ;;
 	r) SIZE=$OPTARG ;;
 	t) SECS=$OPTARG ;;
 	j) JSON=1 ;;
-	*) sed -n '3,19p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+	*) sed -n '3,24p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
 	esac
 done
+case $WORK in
+connrate | nginx) ;;
+*) echo "prog-cost.sh: -w takes connrate or nginx, not '$WORK'" >&2; exit 2 ;;
+esac
 
 # The programs of this run's pins only (another sockaccel may run on the host).
 our_ids() {
@@ -46,39 +55,69 @@ progs() {
 		{id, name, run_cnt: (.run_cnt // 0), run_time_ns: (.run_time_ns // 0)}]'
 }
 
+# measure: run the workload once to warm up (fill the maps), then once more
+# with the statistics on. Sets RESULT {units, unit, rate} and BEFORE/AFTER.
+measure_connrate() {
+	local port=7390 srv
+	start_bg accel "$TMPD/server.log" $(cpu server) "$BUILD/sa-connrate" server -l 127.0.0.1 -p $port -r "$SIZE"
+	srv=$BG_PID
+	wait_listen $port "$srv" || die "sa-connrate server did not start"
+	run_in accel $(cpu client) "$BUILD/sa-connrate" client -c 127.0.0.1 -p $port -r "$SIZE" -t "$SECS" -j ||
+		die "sa-connrate (fill) failed"
+	stats_on
+	BEFORE=$(progs)
+	run_in accel $(cpu client) "$BUILD/sa-connrate" client -c 127.0.0.1 -p $port -r "$SIZE" -t "$SECS" -j ||
+		die "sa-connrate failed"
+	AFTER=$(progs)
+	stats_off
+	stop_bg "$srv"
+	RESULT=$(jq -c '{units: .conns, unit: "connection", rate: .conns_per_s, p50_us}' <<<"$FG_OUT")
+}
+measure_nginx() {
+	local srv out
+	command -v nginx >/dev/null && command -v wrk >/dev/null || die "nginx and wrk are needed for -w nginx"
+	. "$BENCH_DIR/m-servers.sh"
+	mkdir -p "$TMPD/www"
+	head -c 128 /dev/urandom >"$TMPD/www/small.bin"
+	chmod -R a+rX "$TMPD/www"
+	start_bg accel "$TMPD/nginx.log" $(cpu server) nginx -c "$(nginx_conf accel)" -e "$TMPD/nginx-accel/error.log"
+	srv=$BG_PID
+	wait_listen "${NGINX_PORT[accel]}" "$srv" || die "nginx did not start"
+	run_in accel $(cpu client) wrk -t1 -c16 -d"${SECS}s" "http://127.0.0.1:${NGINX_PORT[accel]}/small.bin" ||
+		die "wrk (warm-up) failed"
+	stats_on
+	BEFORE=$(progs)
+	run_in accel $(cpu client) wrk -t1 -c16 -d"${SECS}s" "http://127.0.0.1:${NGINX_PORT[accel]}/small.bin" ||
+		die "wrk failed"
+	AFTER=$(progs)
+	stats_off
+	stop_bg "$srv"
+	out=$FG_OUT
+	grep -q 'Non-2xx\|Socket errors' <<<"$out" && die "wrk saw errors: $out"
+	RESULT=$(jq -n -c --argjson n "$(awk '/requests in/ { print $1 }' <<<"$out")" \
+		--argjson r "$(awk '/Requests\/sec/ { print $2 }' <<<"$out")" '{units: $n, unit: "request", rate: $r}')
+}
+
 bench_setup
 IDS=$(our_ids | jq -s -c .)
+"measure_$WORK"
 
-port=7390
-start_bg accel "$TMPD/server.log" $(cpu server) "$BUILD/sa-connrate" server -l 127.0.0.1 -p $port -r "$SIZE"
-srv=$BG_PID
-wait_listen $port "$srv" || die "sa-connrate server did not start"
-run_in accel $(cpu client) "$BUILD/sa-connrate" client -c 127.0.0.1 -p $port -r "$SIZE" -t "$SECS" -j ||
-	die "sa-connrate (fill) failed"
-stats_on
-before=$(progs)
-run_in accel $(cpu client) "$BUILD/sa-connrate" client -c 127.0.0.1 -p $port -r "$SIZE" -t "$SECS" -j ||
-	die "sa-connrate failed"
-result=$FG_OUT
-after=$(progs)
-stats_off
-stop_bg "$srv"
-
-report=$(jq -n --argjson a "$after" --argjson b "$before" --argjson r "$result" --arg build "$BUILD" '
-	($r.conns) as $n |
+report=$(jq -n --argjson a "$AFTER" --argjson b "$BEFORE" --argjson r "$RESULT" --arg build "$BUILD" --arg w "$WORK" '
+	($r.units) as $n |
 	[ $a[] as $x | ($b[] | select(.id == $x.id)) as $y |
 	  select($x.run_cnt > $y.run_cnt) |
 	  { program: $x.name,
-	    runs_per_conn: (($x.run_cnt - $y.run_cnt) / $n),
+	    runs_per_unit: (($x.run_cnt - $y.run_cnt) / $n),
 	    ns_per_run: (($x.run_time_ns - $y.run_time_ns) / ($x.run_cnt - $y.run_cnt)),
-	    ns_per_conn: (($x.run_time_ns - $y.run_time_ns) / $n) } ] as $p |
-	{ build: $build, conns: $n, conns_per_s: $r.conns_per_s, p50_us: $r.p50_us,
-	  programs: $p, total_ns_per_conn: ([$p[].ns_per_conn] | add // 0) }')
+	    ns_per_unit: (($x.run_time_ns - $y.run_time_ns) / $n) } ] as $p |
+	{ build: $build, workload: $w, unit: $r.unit, units: $n, per_s: $r.rate, p50_us: $r.p50_us,
+	  programs: $p, total_ns_per_unit: ([$p[].ns_per_unit] | add // 0) }')
 if [ -n "$JSON" ]; then
 	echo "$report"
 else
-	jq -r '"build \(.build): \(.conns) connections, \(.conns_per_s | floor)/s, p50 \(.p50_us) us\n" +
-		"program          runs/conn   ns/run  ns/conn",
-		(.programs[] | "\(.program | .[0:16] | . + " " * (16 - length)) \(.runs_per_conn * 100 | round / 100 | tostring | " " * (9 - length) + .)  \(.ns_per_run | round | tostring | " " * (7 - length) + .)  \(.ns_per_conn | round | tostring | " " * (7 - length) + .)"),
-		"total                                \(.total_ns_per_conn | round | tostring | " " * (7 - length) + .)"' <<<"$report"
+	jq -r '(if .unit == "request" then "req" else "conn" end) as $u |
+		"build \(.build), \(.workload): \(.units) \(.unit)s, \(.per_s | floor)/s\(if .p50_us then ", p50 \(.p50_us) us" else "" end)\n" +
+		"program          runs/\($u)   ns/run  ns/\($u)",
+		(.programs[] | "\(.program | .[0:16] | . + " " * (16 - length)) \(.runs_per_unit * 100 | round / 100 | tostring | " " * (9 - length) + .)  \(.ns_per_run | round | tostring | " " * (7 - length) + .)  \(.ns_per_unit | round | tostring | " " * (7 - length) + .)"),
+		"total                                \(.total_ns_per_unit | round | tostring | " " * (7 - length) + .)"' <<<"$report"
 fi
