@@ -6,7 +6,11 @@
 # (sa-pingpong, accelerated), the two builds alternated in one run, each rep
 # loading that build afresh into the same pin dir and cgroup. Per rep: round
 # trips per second, and the sk_msg program's own run time per message from
-# the kernel's BPF statistics (kernel.bpf_stats_enabled, restored after).
+# the kernel's BPF statistics (on while the script runs, through a
+# BPF_ENABLE_STATS fd: bench/lib.sh stats_on, not the host-wide sysctl).
+# One build is loaded at a time: with two loaded, each tracepoint program
+# runs on every read and the second runs on caches the first warmed
+# (measured: ~50 ns per read faster, whichever build it is).
 #
 #   BASE=/tmp/base-build bench/percg-cost.sh [-r REPS] [-t SECONDS] [-s SIZE]
 #
@@ -30,8 +34,6 @@ done
 [ -n "${BASE:-}" ] && [ -x "$BASE/sockaccel-loader" ] || die "BASE=DIR: a build of the other commit"
 
 bench_setup	# loads this build into $PIN, attached to $CG_ACCEL
-OLD_STATS=$(sysctl -n kernel.bpf_stats_enabled)
-trap 'sysctl -qw kernel.bpf_stats_enabled="$OLD_STATS"; bench_cleanup' EXIT
 
 reload() {	# reload BUILD_DIR: tear down what is loaded, load that build
 	"$CTL" --pin-dir "$PIN" teardown --force >/dev/null 2>&1
@@ -41,19 +43,7 @@ reload() {	# reload BUILD_DIR: tear down what is loaded, load that build
 skmsg() { bpftool -j prog show pinned "$PIN/prog_sk_msg" | jq -c '{c: (.run_cnt // 0), t: (.run_time_ns // 0)}'; }
 
 port=7600
-# Hold a BPF_ENABLE_STATS fd as well (bpf(2) command 32): statistics stay on
-# while it is open even if another process sets the sysctl back to 0 meanwhile.
-python3 -c '
-import ctypes, os, sys, time
-libc = ctypes.CDLL(None, use_errno=True)
-attr = ctypes.create_string_buffer(16)	# union bpf_attr: enable_stats.type = BPF_STATS_RUN_TIME (0)
-fd = libc.syscall(321, 32, attr, 16)	# __NR_bpf on x86_64, BPF_ENABLE_STATS
-if fd < 0:
-    sys.exit("BPF_ENABLE_STATS: " + os.strerror(ctypes.get_errno()))
-time.sleep(86400)' &
-STATS_HOLDER=$!
-BG_PIDS+=("$STATS_HOLDER")
-sysctl -qw kernel.bpf_stats_enabled=1
+stats_on
 for ((rep = 0; rep < REPS; rep++)); do
 	for which in $(order "$rep" base this); do
 		dir=$BUILD
@@ -76,6 +66,7 @@ for ((rep = 0; rep < REPS; rep++)); do
 		log "$rec"
 	done
 done
+stats_off
 jq -s -r 'def med: sort | if length % 2 == 1 then .[length / 2 | floor] else (.[length / 2 - 1] + .[length / 2]) / 2 end;
 	group_by(.build) | map({key: .[0].build, value: {tps: ([.[].tps] | med), ns: ([.[].ns_per_msg] | med)}}) | from_entries |
 	"median tps: base \(.base.tps | floor), this \(.this.tps | floor), ratio this/base \(.this.tps / .base.tps * 1000 | round / 1000)\n" +
