@@ -55,26 +55,30 @@ progs() {
 		{id, name, run_cnt: (.run_cnt // 0), run_time_ns: (.run_time_ns // 0)}]'
 }
 
-# measure: run the workload once to warm up (fill the maps), then once more
-# with the statistics on. Sets RESULT {units, unit, rate} and BEFORE/AFTER.
+# window CMD...: run the workload's client once to warm up (fill the maps),
+# then once more with the statistics on; BEFORE/AFTER are the programs' counts
+# around the second run, FG_OUT its output.
+window() {
+	run_in accel $(cpu client) "$@" || die "$1 (warm-up) failed"
+	stats_on
+	BEFORE=$(progs)
+	run_in accel $(cpu client) "$@" || die "$1 failed"
+	AFTER=$(progs)
+	stats_off
+}
+# measure_WORKLOAD: start its server, window its client, stop the server;
+# sets RESULT {units, unit, rate[, p50_us]}.
 measure_connrate() {
 	local port=7390 srv
 	start_bg accel "$TMPD/server.log" $(cpu server) "$BUILD/sa-connrate" server -l 127.0.0.1 -p $port -r "$SIZE"
 	srv=$BG_PID
 	wait_listen $port "$srv" || die "sa-connrate server did not start"
-	run_in accel $(cpu client) "$BUILD/sa-connrate" client -c 127.0.0.1 -p $port -r "$SIZE" -t "$SECS" -j ||
-		die "sa-connrate (fill) failed"
-	stats_on
-	BEFORE=$(progs)
-	run_in accel $(cpu client) "$BUILD/sa-connrate" client -c 127.0.0.1 -p $port -r "$SIZE" -t "$SECS" -j ||
-		die "sa-connrate failed"
-	AFTER=$(progs)
-	stats_off
+	window "$BUILD/sa-connrate" client -c 127.0.0.1 -p $port -r "$SIZE" -t "$SECS" -j
 	stop_bg "$srv"
 	RESULT=$(jq -c '{units: .conns, unit: "connection", rate: .conns_per_s, p50_us}' <<<"$FG_OUT")
 }
 measure_nginx() {
-	local srv out
+	local srv
 	command -v nginx >/dev/null && command -v wrk >/dev/null || die "nginx and wrk are needed for -w nginx"
 	. "$BENCH_DIR/m-servers.sh"
 	mkdir -p "$TMPD/www"
@@ -83,19 +87,11 @@ measure_nginx() {
 	start_bg accel "$TMPD/nginx.log" $(cpu server) nginx -c "$(nginx_conf accel)" -e "$TMPD/nginx-accel/error.log"
 	srv=$BG_PID
 	wait_listen "${NGINX_PORT[accel]}" "$srv" || die "nginx did not start"
-	run_in accel $(cpu client) wrk -t1 -c16 -d"${SECS}s" "http://127.0.0.1:${NGINX_PORT[accel]}/small.bin" ||
-		die "wrk (warm-up) failed"
-	stats_on
-	BEFORE=$(progs)
-	run_in accel $(cpu client) wrk -t1 -c16 -d"${SECS}s" "http://127.0.0.1:${NGINX_PORT[accel]}/small.bin" ||
-		die "wrk failed"
-	AFTER=$(progs)
-	stats_off
+	window wrk -t1 -c16 -d"${SECS}s" "http://127.0.0.1:${NGINX_PORT[accel]}/small.bin"
 	stop_bg "$srv"
-	out=$FG_OUT
-	grep -q 'Non-2xx\|Socket errors' <<<"$out" && die "wrk saw errors: $out"
-	RESULT=$(jq -n -c --argjson n "$(awk '/requests in/ { print $1 }' <<<"$out")" \
-		--argjson r "$(awk '/Requests\/sec/ { print $2 }' <<<"$out")" '{units: $n, unit: "request", rate: $r}')
+	grep -q 'Non-2xx\|Socket errors' <<<"$FG_OUT" && die "wrk saw errors: $FG_OUT"
+	RESULT=$(jq -n -c --argjson n "$(awk '/requests in/ { print $1 }' <<<"$FG_OUT")" \
+		--argjson r "$(awk '/Requests\/sec/ { print $2 }' <<<"$FG_OUT")" '{units: $n, unit: "request", rate: $r}')
 }
 
 bench_setup

@@ -5,8 +5,7 @@
 # read path refreshes it (bpf/sockaccel.bpf.c, sa_rx_account).
 # Both ends in this process; the server socket reads. Between phases it waits
 # for the file CTRLDIR/goN, so that the test can read `sockaccelctl conns` and
-# change the policy. Prints one JSON line per phase: {"phase": N, "rcvbuf": B}
-# (phase 0 also "port": the client's local port).
+# change the policy. Prints one JSON line per phase: {"phase": N, "rcvbuf": B}.
 # Usage: rx_limit.py PORT CTRLDIR
 import json, os, socket, sys, time
 
@@ -28,8 +27,8 @@ def exchange():
     assert c.recv(1) == b"!"
 
 
-def report(phase, **extra):
-    print(json.dumps(dict(phase=phase, rcvbuf=s.getsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF), **extra)), flush=True)
+def report(phase):
+    print(json.dumps(dict(phase=phase, rcvbuf=s.getsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF))), flush=True)
 
 
 def wait_go(n):
@@ -43,7 +42,7 @@ def wait_go(n):
 
 for _ in range(3):
     exchange()
-report(0, port=c.getsockname()[1])
+report(0)
 wait_go(1)			# the policy now has --max-unread
 exchange()
 report(1)
