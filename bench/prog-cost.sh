@@ -9,13 +9,15 @@
 #   connrate  sa-connrate's connect / one exchange / close loop; per connection
 #   nginx     nginx (1 worker, CPU 1) serving 128 B, wrk -t1 -c16 (CPU 0) over
 #             keep-alive connections, as in bench/run.sh; per request
+#   rr        sa-pingpong request/response of SIZE bytes on one connection,
+#             client and server on CPU 0, as bench/run.sh's rr; per round trip
 #
 #   bench/prog-cost.sh [-w WORKLOAD] [-r SIZE] [-t SECONDS] [-j]
 #   BUILD=$PWD/build-bare bench/prog-cost.sh    # the floor build (make SA_BARE=1)
 #
-#   -w WORKLOAD  connrate (default) or nginx
+#   -w WORKLOAD  connrate (default), nginx or rr
 #   -r SIZE   connrate: bytes of the one request/response per connection
-#             (default 64; 0: none)
+#             (default 64; 0: none); rr: bytes each way (default 64)
 #   -t SEC    measured seconds (default 3), after as long again to warm up
 #   -j        JSON
 #
@@ -36,8 +38,8 @@ while getopts "w:r:t:jh" o; do
 	esac
 done
 case $WORK in
-connrate | nginx) ;;
-*) echo "prog-cost.sh: -w takes connrate or nginx, not '$WORK'" >&2; exit 2 ;;
+connrate | nginx | rr) ;;
+*) echo "prog-cost.sh: -w takes connrate, nginx or rr, not '$WORK'" >&2; exit 2 ;;
 esac
 
 # The programs of this run's pins only (another sockaccel may run on the host).
@@ -94,6 +96,17 @@ measure_nginx() {
 		--argjson r "$(awk '/Requests\/sec/ { print $2 }' <<<"$FG_OUT")" '{units: $n, unit: "request", rate: $r}')
 }
 
+measure_rr() {
+	local port=7391 srv
+	PLACEMENT=same	# one CPU, as the target "64 B rr, one CPU"; -n 2: window runs the client twice
+	start_bg accel "$TMPD/server.log" $(cpu server) "$BUILD/sa-pingpong" server -l 127.0.0.1 -p $port -s "$SIZE" -n 2
+	srv=$BG_PID
+	wait_listen $port "$srv" || die "sa-pingpong server did not start"
+	window "$BUILD/sa-pingpong" client -c 127.0.0.1 -p $port -s "$SIZE" -n 1000000000 -t "$SECS" -w 1000 -j
+	stop_bg "$srv"
+	RESULT=$(grep '^{' <<<"$FG_OUT" | jq -c --argjson t "$SECS" '{units: .rounds, unit: "round trip", rate: (.rounds / $t), p50_us}')
+}
+
 bench_setup
 IDS=$(our_ids | jq -s -c .)
 "measure_$WORK"
@@ -111,7 +124,7 @@ report=$(jq -n --argjson a "$AFTER" --argjson b "$BEFORE" --argjson r "$RESULT" 
 if [ -n "$JSON" ]; then
 	echo "$report"
 else
-	jq -r '(if .unit == "request" then "req" else "conn" end) as $u |
+	jq -r '({request: "req", connection: "conn", "round trip": "rt"}[.unit]) as $u |
 		"build \(.build), \(.workload): \(.units) \(.unit)s, \(.per_s | floor)/s\(if .p50_us then ", p50 \(.p50_us) us" else "" end)\n" +
 		"program          runs/\($u)   ns/run  ns/\($u)",
 		(.programs[] | "\(.program | .[0:16] | . + " " * (16 - length)) \(.runs_per_unit * 100 | round / 100 | tostring | " " * (9 - length) + .)  \(.ns_per_run | round | tostring | " " * (7 - length) + .)  \(.ns_per_unit | round | tostring | " " * (7 - length) + .)"),
