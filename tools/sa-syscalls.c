@@ -35,6 +35,7 @@
 #include <getopt.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -44,6 +45,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -389,13 +391,55 @@ static void do_poll(void)
 	close(poll_sv[1]);
 }
 
+#if defined(__x86_64__)
+/* One ia32 brk(0) through int $0x80. */
+static long int80_brk(void)
+{
+	long r = 45;	/* ia32 brk(0) */
+
+	__asm__ volatile("int $0x80" : "+a"(r) : "b"(0L) : "memory");
+	return r;
+}
+
+/* A kernel without IA32 emulation (CONFIG_IA32_EMULATION off, or
+ * ia32_emulation=false, as on 6.18.44-fc-v782) answers int $0x80 with
+ * SIGSEGV, not an error. Try once in a child with the default handler
+ * (a sanitizer's would report the crash as a bug): the signal that killed
+ * the child, 0 if it lived, -1 if the check itself failed. */
+static int int80_killed_by(void)
+{
+	int status;
+	pid_t pid = fork();
+
+	if (pid < 0) {
+		failf("fork: %s", strerror(errno));
+		return -1;
+	}
+	if (pid == 0) {
+		signal(SIGSEGV, SIG_DFL);
+		int80_brk();
+		_exit(0);
+	}
+	if (waitpid(pid, &status, 0) < 0) {
+		failf("waitpid: %s", strerror(errno));
+		return -1;
+	}
+	return WIFSIGNALED(status) ? WTERMSIG(status) : 0;
+}
+#endif
+
 static void do_int80(void)
 {
 #if defined(__x86_64__)
-	for (long i = 0; i < o.int80_n; i++) {
-		long r = 45;	/* ia32 brk(0) */
+	int sig = int80_killed_by();
 
-		__asm__ volatile("int $0x80" : "+a"(r) : "b"(0L) : "memory");
+	if (sig > 0)
+		failf("int $0x80: not available (killed by signal %d: no IA32 emulation in this kernel?)", sig);
+	if (sig)
+		return;
+	for (long i = 0; i < o.int80_n; i++) {
+		long r = int80_brk();
+
 		if (r < 0 && r > -4096)
 			failf("int $0x80: %ld", r);
 	}
