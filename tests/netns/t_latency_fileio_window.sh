@@ -51,8 +51,11 @@ for ((i = 1; i <= rounds; i++)); do
 	cycle auto$i --preset file -j -d 0.3
 	cycle raw$i --preset file -j -d 0.3 --mechanism raw_tp
 done
-assert_ge "$(jq -r '.syscalls[] | select(.name == "io_uring_enter") | .count' "$SA_TMP/auto1.out")" 1 \
-	"the unfiltered tracer saw the load's io_uring_enter"
+# over every window, not the first alone: the niced load can get no CPU for
+# 0.3 s on a machine saturated by others (seen with two TCG VMs running)
+assert_ge "$(cat "$SA_TMP"/auto*.out "$SA_TMP"/raw*.out |
+	jq -s '[.[].syscalls[] | select(.name == "io_uring_enter") | .count] | add // 0')" 1 \
+	"the unfiltered tracers saw the load's io_uring_enter"
 
 # the phased workloads in SUB: 3 phases of 800 reads each, lockstep QD8:
 # 100 io_uring_enter / 100 io_submit + 100 io_getevents per phase
