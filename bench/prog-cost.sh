@@ -68,42 +68,44 @@ window() {
 	AFTER=$(progs)
 	stats_off
 }
-# measure_WORKLOAD: start its server, window its client, stop the server;
+# serve PORT NAME CMD...: the workload's server in the accel cgroup, on the
+# server CPU, until it listens on PORT; sets SRV.
+serve() {
+	local port=$1 name=$2
+	shift 2
+	start_bg accel "$TMPD/$name.log" $(cpu server) "$@"
+	SRV=$BG_PID
+	wait_listen "$port" "$SRV" || die "$name did not start"
+}
+# measure_WORKLOAD: serve, window its client, stop the server;
 # sets RESULT {units, unit, rate[, p50_us]}.
 measure_connrate() {
-	local port=7390 srv
-	start_bg accel "$TMPD/server.log" $(cpu server) "$BUILD/sa-connrate" server -l 127.0.0.1 -p $port -r "$SIZE"
-	srv=$BG_PID
-	wait_listen $port "$srv" || die "sa-connrate server did not start"
+	local port=7390
+	serve $port sa-connrate "$BUILD/sa-connrate" server -l 127.0.0.1 -p $port -r "$SIZE"
 	window "$BUILD/sa-connrate" client -c 127.0.0.1 -p $port -r "$SIZE" -t "$SECS" -j
-	stop_bg "$srv"
+	stop_bg "$SRV"
 	RESULT=$(jq -c '{units: .conns, unit: "connection", rate: .conns_per_s, p50_us}' <<<"$FG_OUT")
 }
 measure_nginx() {
-	local srv
 	command -v nginx >/dev/null && command -v wrk >/dev/null || die "nginx and wrk are needed for -w nginx"
 	. "$BENCH_DIR/m-servers.sh"
 	mkdir -p "$TMPD/www"
 	head -c 128 /dev/urandom >"$TMPD/www/small.bin"
 	chmod -R a+rX "$TMPD/www"
-	start_bg accel "$TMPD/nginx.log" $(cpu server) nginx -c "$(nginx_conf accel)" -e "$TMPD/nginx-accel/error.log"
-	srv=$BG_PID
-	wait_listen "${NGINX_PORT[accel]}" "$srv" || die "nginx did not start"
+	serve "${NGINX_PORT[accel]}" nginx nginx -c "$(nginx_conf accel)" -e "$TMPD/nginx-accel/error.log"
 	window wrk -t1 -c16 -d"${SECS}s" "http://127.0.0.1:${NGINX_PORT[accel]}/small.bin"
-	stop_bg "$srv"
+	stop_bg "$SRV"
 	grep -q 'Non-2xx\|Socket errors' <<<"$FG_OUT" && die "wrk saw errors: $FG_OUT"
 	RESULT=$(jq -n -c --argjson n "$(awk '/requests in/ { print $1 }' <<<"$FG_OUT")" \
 		--argjson r "$(awk '/Requests\/sec/ { print $2 }' <<<"$FG_OUT")" '{units: $n, unit: "request", rate: $r}')
 }
 
 measure_rr() {
-	local port=7391 srv
-	PLACEMENT=same	# one CPU, as the target "64 B rr, one CPU"; -n 2: window runs the client twice
-	start_bg accel "$TMPD/server.log" $(cpu server) "$BUILD/sa-pingpong" server -l 127.0.0.1 -p $port -s "$SIZE" -n 2
-	srv=$BG_PID
-	wait_listen $port "$srv" || die "sa-pingpong server did not start"
+	local port=7391 PLACEMENT=same	# one CPU, as the target "64 B rr, one CPU"
+	# -n 2: window runs the client twice
+	serve $port sa-pingpong "$BUILD/sa-pingpong" server -l 127.0.0.1 -p $port -s "$SIZE" -n 2
 	window "$BUILD/sa-pingpong" client -c 127.0.0.1 -p $port -s "$SIZE" -n 1000000000 -t "$SECS" -w 1000 -j
-	stop_bg "$srv"
+	stop_bg "$SRV"
 	RESULT=$(grep '^{' <<<"$FG_OUT" | jq -c --argjson t "$SECS" '{units: .rounds, unit: "round trip", rate: (.rounds / $t), p50_us}')
 }
 
